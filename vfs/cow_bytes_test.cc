@@ -1,0 +1,93 @@
+#include "vfs/cow_bytes.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "vfs/vfs.h"
+
+namespace walcrash::vfs {
+namespace {
+
+std::string Str(const CowBytes& b) {
+  std::string out(b.size(), '?');
+  b.Read(0, {reinterpret_cast<std::byte*>(out.data()), out.size()});
+  return out;
+}
+
+constexpr size_t kChunk = CowBytes::kChunkSize;
+
+TEST(CowBytesTest, WritesGrowTheSizeAndGapsReadAsZeros) {
+  CowBytes b;
+  b.Write(3, AsBytes("xy"));
+  EXPECT_EQ(Str(b), std::string("\0\0\0xy", 5));
+  b.Write(kChunk - 1, AsBytes("AB"));  // straddles a chunk boundary
+  EXPECT_EQ(b.size(), kChunk + 1);
+  EXPECT_EQ(Str(b).substr(kChunk - 1), "AB");
+}
+
+TEST(CowBytesTest, ACopyIsIndependentOfTheOriginal) {
+  CowBytes a;
+  a.Write(0, AsBytes(std::string(3 * kChunk, 'a')));
+  CowBytes b = a;
+  b.Write(kChunk, AsBytes("B"));
+  EXPECT_EQ(Str(a), std::string(3 * kChunk, 'a'));
+  EXPECT_EQ(Str(b)[kChunk], 'B');
+  a.Resize(1);
+  EXPECT_EQ(b.size(), 3 * kChunk);
+}
+
+TEST(CowBytesTest, ShrinkingThenGrowingReadsZerosWhereTheCutWas) {
+  CowBytes b;
+  b.Write(0, AsBytes("abcdef"));
+  b.Resize(2);
+  b.Resize(6);
+  EXPECT_EQ(Str(b), std::string("ab\0\0\0\0", 6));
+}
+
+TEST(CowBytesTest, ZeroClearsARangeAndWholeZeroChunksHoldNoMemory) {
+  CowBytes b;
+  b.Write(0, AsBytes(std::string(2 * kChunk, 'x')));
+  EXPECT_EQ(b.ResidentBytes(), 2 * kChunk);
+  b.Zero(0, kChunk);
+  EXPECT_EQ(b.ResidentBytes(), kChunk);
+  b.Zero(kChunk + 1, 2);
+  EXPECT_EQ(Str(b).substr(kChunk, 4), std::string("x\0\0x", 4));
+  CowBytes hole;
+  hole.Resize(64ull * 1024 * 1024);
+  EXPECT_EQ(hole.ResidentBytes(), 0u);
+}
+
+TEST(CowBytesTest, EqualContentsHaveEqualFingerprintsWhateverTheirHistory) {
+  CowBytes a, b;
+  a.Write(0, AsBytes("hello"));
+  b.Write(0, AsBytes("hellX"));
+  EXPECT_NE(a.Fingerprint(), b.Fingerprint());
+  EXPECT_FALSE(a == b);
+  b.Write(4, AsBytes("o"));
+  EXPECT_EQ(a.Fingerprint(), b.Fingerprint());
+  EXPECT_TRUE(a == b);
+  CowBytes c;
+  c.Write(0, AsBytes("hello, world"));
+  c.Resize(5);  // the cut tail must not leak into the fingerprint
+  EXPECT_EQ(a.Fingerprint(), c.Fingerprint());
+  CowBytes z1, z2;
+  z1.Resize(10);
+  z2.Write(0, AsBytes(std::string(10, '\0')));
+  EXPECT_EQ(z1.Fingerprint(), z2.Fingerprint());
+  EXPECT_TRUE(z1 == z2);
+  CowBytes shorter;
+  shorter.Resize(9);
+  EXPECT_NE(z1.Fingerprint(), shorter.Fingerprint());
+}
+
+TEST(CowBytesTest, ACachedChunkHashIsRefreshedAfterAWrite) {
+  CowBytes a;
+  a.Write(0, AsBytes("one"));
+  uint64_t before = a.Fingerprint();
+  a.Write(0, AsBytes("two"));
+  EXPECT_NE(a.Fingerprint(), before);
+}
+
+}  // namespace
+}  // namespace walcrash::vfs
