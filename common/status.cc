@@ -28,7 +28,7 @@ std::string_view CodeName(Code code) {
 
 Status::Status(Code code, std::string path, std::string message, int error_number) {
   assert(code != Code::kOk && "use Status() for OK");
-  rep_ = std::make_unique<Rep>(Rep{code, error_number, std::move(path), std::move(message)});
+  rep_ = std::make_unique<Rep>(Rep{code, error_number, std::move(path), std::move(message), 0});
 }
 
 Status::Status(const Status& other)
@@ -87,8 +87,16 @@ void Status::Update(const Status& other) {
 
 Status Status::Annotate(std::string_view context) const {
   if (ok()) return {};
-  return Status(rep_->code, rep_->path, fmt::format("{}: {}", context, rep_->message),
-                rep_->error_number);
+  Status out(rep_->code, rep_->path, fmt::format("{}: {}", context, rep_->message), rep_->error_number);
+  out.rep_->subcode = rep_->subcode;
+  return out;
+}
+
+Status Status::WithSubcode(uint16_t subcode) const {
+  assert(!ok());
+  Status out = *this;
+  out.rep_->subcode = subcode;
+  return out;
 }
 
 }  // namespace walcrash

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,11 @@ class [[nodiscard]] Status {
   int error_number() const { return rep_ ? rep_->error_number : 0; }
   std::string_view path() const { return rep_ ? std::string_view(rep_->path) : std::string_view(); }
   std::string_view message() const { return rep_ ? std::string_view(rep_->message) : std::string_view(); }
+  // A domain-specific refinement of code() (an engine's own error kinds, such
+  // as etcd's ErrUnexpectedEOF vs ErrCRCMismatch); 0 when none.
+  uint16_t subcode() const { return rep_ ? rep_->subcode : 0; }
+  // A copy carrying `subcode`. REQUIRES: !ok().
+  Status WithSubcode(uint16_t subcode) const;
 
   // "IOError: /wal/0.wal: pwrite at 4096: injected fault (errno 5, Input/output error)"
   std::string ToString() const;
@@ -75,6 +81,7 @@ class [[nodiscard]] Status {
     int error_number;
     std::string path;
     std::string message;
+    uint16_t subcode = 0;
   };
   std::unique_ptr<Rep> rep_;
 };

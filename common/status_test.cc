@@ -53,6 +53,14 @@ TEST(StatusTest, CopiesAreDeepAndAnnotatePrefixesTheMessage) {
   EXPECT_EQ(b.path(), "/x");
 }
 
+TEST(StatusTest, ASubcodeSurvivesCopiesAndAnnotation) {
+  Status a = Status(Code::kCorruption, "/x", "unexpected EOF").WithSubcode(7);
+  EXPECT_EQ(a.subcode(), 7);
+  Status b = a;
+  EXPECT_EQ(b.Annotate("segment 2").subcode(), 7);
+  EXPECT_EQ(Status().subcode(), 0);
+}
+
 Result<int> Half(int x) {
   if (x % 2 != 0) return Status(Code::kInvalidArgument, "", "odd");
   return x / 2;

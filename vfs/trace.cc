@@ -9,7 +9,7 @@ namespace walcrash::vfs {
 std::string TraceEntry::ToString() const {
   std::string outcome_text(CodeName(outcome));
   if (error_number != 0) outcome_text += " " + ErrnoName(error_number);
-  std::string out = fmt::format("#{:<5} {:<11} {:<40} {:<18} {}", seq, OpKindName(op), path,
+  std::string out = fmt::format("#{:<5} {:<11} {:<48} {:<18} {}", seq, OpKindName(op), path,
                                 detail, outcome_text);
   if (!note.empty()) out += fmt::format("  [{}]", note);
   return out;

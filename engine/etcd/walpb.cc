@@ -1,0 +1,230 @@
+#include "engine/etcd/walpb.h"
+
+#include <fmt/format.h>
+
+namespace walcrash::etcd {
+namespace {
+
+// --- encoding ---------------------------------------------------------------
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutVarintField(std::string& out, uint32_t field, uint64_t v) {
+  PutVarint(out, uint64_t{field} << 3);  // wire type 0
+  PutVarint(out, v);
+}
+
+void PutBytesField(std::string& out, uint32_t field, std::string_view bytes) {
+  PutVarint(out, (uint64_t{field} << 3) | 2);
+  PutVarint(out, bytes.size());
+  out.append(bytes);
+}
+
+// --- decoding ---------------------------------------------------------------
+
+// Walks the fields of one message; every read is bounds-checked.
+class FieldReader {
+ public:
+  FieldReader(std::string_view bytes, std::string_view message) : in_(bytes), message_(message) {}
+
+  bool done() const { return pos_ == in_.size(); }
+
+  // Reads the next key; returns an error on a malformed one.
+  Status Next(uint32_t& field, uint32_t& wire) {
+    uint64_t key = 0;
+    WALCRASH_RETURN_IF_ERROR(Varint(key));
+    field = static_cast<uint32_t>(key >> 3);
+    wire = static_cast<uint32_t>(key & 7);
+    if (field == 0 || key >> 3 > 0x1fffffff) return Bad(fmt::format("illegal tag {} (wire type {})", field, wire));
+    return {};
+  }
+
+  Status Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return Bad("unexpected EOF");
+      auto b = static_cast<uint8_t>(in_[pos_++]);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return {};
+    }
+    return Bad("integer overflow");
+  }
+
+  Status Bytes(std::string_view& out) {
+    uint64_t len = 0;
+    WALCRASH_RETURN_IF_ERROR(Varint(len));
+    if (len > in_.size() - pos_) return Bad("unexpected EOF");
+    out = in_.substr(pos_, static_cast<size_t>(len));
+    pos_ += static_cast<size_t>(len);
+    return {};
+  }
+
+  Status Skip(uint32_t wire) {
+    switch (wire) {
+      case 0: {
+        uint64_t ignored = 0;
+        return Varint(ignored);
+      }
+      case 1: return Advance(8);
+      case 2: {
+        std::string_view ignored;
+        return Bytes(ignored);
+      }
+      case 5: return Advance(4);
+      default: return Bad(fmt::format("illegal wire type {}", wire));
+    }
+  }
+
+  Status Bad(std::string_view what) const {
+    return Status(Code::kCorruption, "", fmt::format("proto: {}: {}", message_, what));
+  }
+
+  Status Expect(uint32_t wire, uint32_t want, uint32_t field) const {
+    if (wire == want) return {};
+    return Bad(fmt::format("wrong wire type {} for field {}", wire, field));
+  }
+
+ private:
+  Status Advance(size_t n) {
+    if (n > in_.size() - pos_) return Bad("unexpected EOF");
+    pos_ += n;
+    return {};
+  }
+
+  std::string_view in_;
+  std::string_view message_;
+  size_t pos_ = 0;
+};
+
+// Decodes a message of varint and bytes fields: `on_varint(field, value)` and
+// `on_bytes(field, bytes)` return false for fields they do not know (skipped).
+template <typename OnVarint, typename OnBytes>
+Status DecodeFields(std::string_view bytes, std::string_view message, OnVarint on_varint, OnBytes on_bytes) {
+  FieldReader r(bytes, message);
+  while (!r.done()) {
+    uint32_t field = 0, wire = 0;
+    WALCRASH_RETURN_IF_ERROR(r.Next(field, wire));
+    if (wire == 0) {
+      uint64_t v = 0;
+      WALCRASH_RETURN_IF_ERROR(r.Varint(v));
+      if (!on_varint(field, v)) continue;
+    } else if (wire == 2) {
+      std::string_view b;
+      WALCRASH_RETURN_IF_ERROR(r.Bytes(b));
+      if (!on_bytes(field, b)) continue;
+    } else {
+      WALCRASH_RETURN_IF_ERROR(r.Skip(wire));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string EncodeRecord(const Record& r) {
+  std::string out;
+  PutVarintField(out, 1, static_cast<uint64_t>(r.type));
+  PutVarintField(out, 2, r.crc);
+  if (r.data) PutBytesField(out, 3, *r.data);
+  return out;
+}
+
+std::string EncodeEntry(const Entry& e) {
+  std::string out;
+  PutVarintField(out, 1, static_cast<uint64_t>(static_cast<int64_t>(e.type)));
+  PutVarintField(out, 2, e.term);
+  PutVarintField(out, 3, e.index);
+  if (!e.data.empty()) PutBytesField(out, 4, e.data);
+  return out;
+}
+
+std::string EncodeHardState(const HardState& s) {
+  std::string out;
+  PutVarintField(out, 1, s.term);
+  PutVarintField(out, 2, s.vote);
+  PutVarintField(out, 3, s.commit);
+  return out;
+}
+
+std::string EncodeSnapshot(const SnapshotRecord& s) {
+  std::string out;
+  PutVarintField(out, 1, s.index);
+  PutVarintField(out, 2, s.term);
+  if (s.conf_state) PutBytesField(out, 3, *s.conf_state);
+  return out;
+}
+
+Result<Record> DecodeRecord(std::string_view bytes) {
+  Record r;
+  Status s = DecodeFields(
+      bytes, "walpb.Record",
+      [&](uint32_t f, uint64_t v) {
+        if (f == 1) r.type = static_cast<int64_t>(v);
+        else if (f == 2) r.crc = static_cast<uint32_t>(v);
+        return f == 1 || f == 2;
+      },
+      [&](uint32_t f, std::string_view b) {
+        if (f == 3) r.data = std::string(b);
+        return f == 3;
+      });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<Entry> DecodeEntry(std::string_view bytes) {
+  Entry e;
+  Status s = DecodeFields(
+      bytes, "raftpb.Entry",
+      [&](uint32_t f, uint64_t v) {
+        if (f == 1) e.type = static_cast<int32_t>(v);
+        else if (f == 2) e.term = v;
+        else if (f == 3) e.index = v;
+        return f >= 1 && f <= 3;
+      },
+      [&](uint32_t f, std::string_view b) {
+        if (f == 4) e.data = std::string(b);
+        return f == 4;
+      });
+  if (!s.ok()) return s;
+  return e;
+}
+
+Result<HardState> DecodeHardState(std::string_view bytes) {
+  HardState h;
+  Status s = DecodeFields(
+      bytes, "raftpb.HardState",
+      [&](uint32_t f, uint64_t v) {
+        if (f == 1) h.term = v;
+        else if (f == 2) h.vote = v;
+        else if (f == 3) h.commit = v;
+        return f >= 1 && f <= 3;
+      },
+      [](uint32_t, std::string_view) { return false; });
+  if (!s.ok()) return s;
+  return h;
+}
+
+Result<SnapshotRecord> DecodeSnapshot(std::string_view bytes) {
+  SnapshotRecord snap;
+  Status s = DecodeFields(
+      bytes, "walpb.Snapshot",
+      [&](uint32_t f, uint64_t v) {
+        if (f == 1) snap.index = v;
+        else if (f == 2) snap.term = v;
+        return f == 1 || f == 2;
+      },
+      [&](uint32_t f, std::string_view b) {
+        if (f == 3) snap.conf_state = std::string(b);
+        return f == 3;
+      });
+  if (!s.ok()) return s;
+  return snap;
+}
+
+}  // namespace walcrash::etcd
