@@ -33,30 +33,17 @@
 #include "vfs/crash_image.h"
 #include "vfs/sim_vfs.h"
 #include "vfs/vfs.h"
+#include "bench/bench_util.h"
 
 namespace walcrash::vfs {
 namespace {
 
+using bench::Die;
+using bench::Must;
+
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 
-[[noreturn]] void Die(std::string_view what, const Status& status) {
-  std::fprintf(stderr, "sim_vfs_bench: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
-               status.ToString().c_str());
-  std::abort();
-}
-
-// Aborts unless `status` is OK: a benchmark that ignores an error measures
-// something else than it says.
-void Must(const Status& status, std::string_view what) {
-  if (!status.ok()) Die(what, status);
-}
-
-template <typename T>
-T Must(Result<T> result, std::string_view what) {
-  if (!result.ok()) Die(what, result.error());
-  return std::move(result).value();
-}
 
 uint64_t NextRandom(uint64_t& state) {  // SplitMix64: deterministic, seeded
   uint64_t z = (state += 0x9E3779B97F4A7C15ull);

@@ -194,8 +194,9 @@ void ApplyOp(DiskState& disk, const PendingOp& op, const Survivor* survivor, uin
   }
 }
 
-// Fingerprint of the tree reachable from the root (C6). Cycles a subset image
-// may form are cut by `seen` (such a cycle is unreachable anyway).
+// Fingerprint of the tree reachable from the root (C6): every name with its
+// kind and contents. Cycles a subset image may form are cut by visiting each
+// directory once (such a cycle is unreachable from the root anyway).
 uint64_t Fingerprint(const DiskState& disk) {
   uint64_t h = 0x5157;
   std::vector<std::pair<InodeId, uint64_t>> stack{{kRootInode, 0}};
@@ -203,10 +204,12 @@ uint64_t Fingerprint(const DiskState& disk) {
   while (!stack.empty()) {
     auto [id, name_hash] = stack.back();
     stack.pop_back();
-    if (!seen.insert(id).second) continue;
     auto it = disk.find(id);
     if (it == disk.end()) continue;
     const DiskNode& node = it->second;
+    // Every name counts (a torn rename leaves a file under two names); only
+    // directories are visited once, which cuts cycles.
+    if (node.kind == FileKind::kDirectory && !seen.insert(id).second) continue;
     h = HashCombine(h, name_hash);
     h = HashCombine(h, static_cast<uint64_t>(node.kind));
     if (node.kind == FileKind::kDirectory) {
@@ -450,7 +453,12 @@ struct SimVfs::State {
       };
       if (!due(op.node) && !(op.kind == PendingKind::kRename && due(op.dst_dir))) continue;
       take[i] = true;
-      for (InodeId d : {op.node, op.kind == PendingKind::kRename ? op.dst_dir : op.node}) {
+      // A rename also commits the other directory's earlier entries; an
+      // rmdir commits the removals that emptied the directory.
+      InodeId other = op.kind == PendingKind::kRename  ? op.dst_dir
+                      : op.kind == PendingKind::kRmdir ? op.target
+                                                       : op.node;
+      for (InodeId d : {op.node, other}) {
         uint64_t& l = limit[d];
         l = std::max(l, op.seq);
       }
@@ -993,6 +1001,12 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
   InodeId id = *src->node;
   if (dst->node == id) return call.Finish({});  // same entry: nothing to do
   LiveNode& moving = st.live.at(id);
+  // Linux checks the two "trap" cases before any type check: a destination
+  // that is an ancestor of the source is ENOTEMPTY (it holds the source).
+  if (dst->parts.size() < src->parts.size() &&
+      std::equal(dst->parts.begin(), dst->parts.end(), src->parts.begin())) {
+    return call.Finish(Status(Code::kNotEmpty, dst->path, "rename onto an ancestor of the source", ENOTEMPTY));
+  }
   if (moving.kind == FileKind::kDirectory) {
     bool inside = dst->parts.size() > src->parts.size() &&
                   std::equal(src->parts.begin(), src->parts.end(), dst->parts.begin());

@@ -29,7 +29,8 @@
 //      order. A rename between two directories is one journal transaction: if
 //      it is made durable, it is made durable whole, and the earlier pending
 //      entry operations of the other directory come with it (a journal commits
-//      in order).
+//      in order). Likewise an rmdir brings the earlier pending removals inside
+//      the directory it removes (it could not have been empty without them).
 //   D3 A file whose entry is not durable is not in the durable tree: after a
 //      crash it is gone, even if its data was synced (D1 without D2). Its
 //      synced data is kept with its inode, so a later directory sync makes the

@@ -256,6 +256,28 @@ TEST(TornRenameTest, ARenameOverAnExistingFileSurfacesAsOldNewOrBothNamesNeverNe
                                              "a=new b b=new b"}));    // link step only
 }
 
+TEST(CrashFingerprintTest, ImagesThatDifferOnlyInASecondNameAreDistinct) {
+  SimVfs vfs;
+  WriteDurably(vfs, "/a", "A");
+  WriteDurably(vfs, "/b", "B");
+  WriteDurably(vfs, "/c", "C");
+  ASSERT_OK(vfs.Rename("/c", "/a"));
+  ASSERT_OK(vfs.Rename("/b", "/a"));
+  auto pending = vfs.PendingOperations();
+  ASSERT_EQ(pending.size(), 2u);
+  // "c torn, b whole" leaves a=B, c=C; "c whole, b torn" leaves a=B, b=B.
+  auto first = fmt::format("#{}:link #{}", pending[0].seq, pending[1].seq);
+  auto second = fmt::format("#{} #{}:link", pending[0].seq, pending[1].seq);
+  EXPECT_NE(*vfs.CrashImageFingerprint(*CrashImageSpec::Parse(first)),
+            *vfs.CrashImageFingerprint(*CrashImageSpec::Parse(second)));
+  // Same trees, however reached, have the same print.
+  SimVfs other;
+  WriteDurably(other, "/a", "B");
+  WriteDurably(other, "/c", "C");
+  EXPECT_EQ(*vfs.CrashImageFingerprint(*CrashImageSpec::Parse(first)),
+            *other.CrashImageFingerprint(CrashImageSpec{}));
+}
+
 TEST(TornRenameTest, ADirectoryRenameIsNeverTorn) {
   SimVfs vfs;
   ASSERT_OK(vfs.Mkdir("/x"));

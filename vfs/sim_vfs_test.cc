@@ -310,6 +310,25 @@ TEST_F(SimVfsTest, ACrossDirectoryRenameBringsEarlierEntriesOfTheOtherDirectory)
   EXPECT_EQ(Names(*image, "/d"), std::vector<std::string>{});
 }
 
+TEST_F(SimVfsTest, ADurableRmdirBringsTheRemovalsThatEmptiedTheDirectory) {
+  ASSERT_OK(vfs_.Mkdir("/d/sub"));
+  SyncDir(vfs_, "/d");
+  WriteDurably(vfs_, "/d/sub/x", "x");
+  ASSERT_OK(vfs_.Unlink("/d/sub/x"));  // pending in /d/sub
+  ASSERT_OK(vfs_.Rmdir("/d/sub"));     // pending in /d
+  SyncDir(vfs_, "/d");
+  auto image = StrictImage(vfs_);
+  EXPECT_FALSE(*image->Exists("/d/sub"));
+  EXPECT_TRUE(vfs_.PendingOperations().empty());
+}
+
+TEST_F(SimVfsTest, RenamingOntoAnAncestorOfTheSourceIsNotEmpty) {
+  WriteDurably(vfs_, "/d/x", "x");
+  EXPECT_CODE(vfs_.Rename("/d/x", "/d"), Code::kNotEmpty);
+  ASSERT_OK(vfs_.Mkdir("/d/sub"));
+  EXPECT_CODE(vfs_.Rename("/d/sub", "/d"), Code::kNotEmpty);
+}
+
 // --- D4: nothing else is a barrier ---------------------------------------------
 
 TEST_F(SimVfsTest, CloseAndReopenMakeNothingDurable) {
