@@ -26,72 +26,13 @@
 #include <utility>
 #include <vector>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Woverloaded-virtual"
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-#include <gtest/gtest.h>
-#include <rapidcheck.h>
-#include <rapidcheck/gtest.h>
-#pragma GCC diagnostic pop
-
 #include <fmt/format.h>
 
 #include "common/status.h"
+#include "properties/property.h"
 #include "vfs/vfs.h"
 
 namespace walcrash::vfs::prop {
-
-// RC_GTEST_PROP with its own number of cases. RapidCheck's default of 100
-// cases is too few for these properties to reach the rare interleavings
-// they are about (a typical bug shows after several hundred cases), and the
-// cases are cheap, so each property sets how many it runs. RC_PARAMS still
-// rules: a max_success given there wins, and seeds and "reproduce" work as
-// with RC_GTEST_PROP. Sanitizer builds, ten to fifty times slower, run an
-// eighth of the cases (at least RapidCheck's default 100).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr int kSanitizerSlowdown = 8;  // sanitizer builds run an eighth of the cases
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-inline constexpr int kSanitizerSlowdown = 8;
-#else
-inline constexpr int kSanitizerSlowdown = 1;
-#endif
-#else
-inline constexpr int kSanitizerSlowdown = 1;
-#endif
-
-template <typename Property>
-void CheckProperty(Property&& property, int cases) {
-  cases = std::max(100, cases / kSanitizerSlowdown);
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  rc::detail::TestMetadata metadata;
-  metadata.id = std::string(info->test_suite_name()) + "/" + info->name();
-  metadata.description = info->name();
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  const char* env = std::getenv("RC_PARAMS");
-  if (env == nullptr || std::string_view(env).find("max_success") == std::string_view::npos) {
-    params.maxSuccess = cases;
-  }
-  const auto result = rc::detail::checkTestable(std::forward<Property>(property), metadata, params);
-  if (!result.template is<rc::detail::SuccessResult>()) {
-    std::ostringstream ss;
-    rc::detail::printResultMessage(result, ss);
-    FAIL() << ss.str() << std::endl;
-  }
-}
-
-#define WALCRASH_PROP(Suite, Name, cases)                                              \
-  void walcrash_prop_##Suite##_##Name();                                               \
-  TEST(Suite, Name) { ::walcrash::vfs::prop::CheckProperty(&walcrash_prop_##Suite##_##Name, cases); } \
-  void walcrash_prop_##Suite##_##Name()
 
 // Paths relative to the per-test root. Files are opened under any of them
 // (opening "d" is IsDirectory while it is a directory); directories are made

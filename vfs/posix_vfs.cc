@@ -61,6 +61,24 @@ Status CheckOffset(std::string_view path, uint64_t value, std::string_view what)
   return {};
 }
 
+// InvalidArgument (EBADF) once a handle's descriptor is closed.
+Status CheckDescriptorOpen(int fd, const std::string& path, std::string_view op) {
+  if (fd < 0) return Status(Code::kInvalidArgument, path, fmt::format("{}: handle is closed", op), EBADF);
+  return {};
+}
+
+// Closes `fd` once and marks it closed. Not retried: on Linux the descriptor
+// is released even when close(2) fails (EINTR included), and a retry could
+// close a descriptor another thread has just been given.
+Status CloseDescriptor(int& fd, const std::string& path, std::string_view what) {
+  WALCRASH_RETURN_IF_ERROR(CheckDescriptorOpen(fd, path, what));
+  if (::close(std::exchange(fd, -1)) != 0) {
+    const int err = errno;
+    if (err != EINTR) return ErrnoStatus(err, path, std::string(what));
+  }
+  return {};
+}
+
 class PosixFile final : public File {
  public:
   PosixFile(int fd, std::string path, OpenFlags flags)
@@ -209,25 +227,11 @@ class PosixFile final : public File {
 
   Status Close() override {
     WALCRASH_RETURN_IF_ERROR(FaultPoint(OpKind::kClose, path_));
-    WALCRASH_RETURN_IF_ERROR(CheckOpen("Close"));
-    const int fd = std::exchange(fd_, -1);
-    // Not retried: on Linux the descriptor is released even when close(2)
-    // fails (EINTR included), and a retry could close a reused descriptor.
-    if (::close(fd) != 0) {
-      const int err = errno;
-      if (err != EINTR) return ErrnoStatus(err, path_, "close");
-    }
-    return {};
+    return CloseDescriptor(fd_, path_, "close");
   }
 
  private:
-  Status CheckOpen(std::string_view op) const {
-    if (fd_ < 0) {
-      return Status(Code::kInvalidArgument, path_, fmt::format("{}: handle is closed", op),
-                    EBADF);
-    }
-    return {};
-  }
+  Status CheckOpen(std::string_view op) const { return CheckDescriptorOpen(fd_, path_, op); }
 
   // Open, and opened with `needed` (kRead or kWrite).
   Status CheckUsable(std::string_view op, OpenFlags needed, std::string_view purpose) const {
@@ -327,24 +331,11 @@ class PosixDirectory final : public Directory {
 
   Status Close() override {
     WALCRASH_RETURN_IF_ERROR(FaultPoint(OpKind::kClose, path_));
-    WALCRASH_RETURN_IF_ERROR(CheckOpen("Close"));
-    const int fd = std::exchange(fd_, -1);
-    // Not retried, as for files.
-    if (::close(fd) != 0) {
-      const int err = errno;
-      if (err != EINTR) return ErrnoStatus(err, path_, "close (directory)");
-    }
-    return {};
+    return CloseDescriptor(fd_, path_, "close (directory)");
   }
 
  private:
-  Status CheckOpen(std::string_view op) const {
-    if (fd_ < 0) {
-      return Status(Code::kInvalidArgument, path_, fmt::format("{}: handle is closed", op),
-                    EBADF);
-    }
-    return {};
-  }
+  Status CheckOpen(std::string_view op) const { return CheckDescriptorOpen(fd_, path_, op); }
 
   int fd_;
   std::string path_;

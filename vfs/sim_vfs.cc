@@ -405,6 +405,28 @@ struct SimVfs::State {
     live.erase(it);
   }
 
+  // Links a new inode of `kind` at `w` and records the pending entry
+  // operation of call #seq. REQUIRES: !w.node.
+  InodeId AddEntry(const Where& w, FileKind kind, PendingKind pending_kind, OpKind call, uint64_t seq) {
+    InodeId id = next_inode++;
+    LiveNode& n = live[id];
+    n.kind = kind;
+    n.links = 1;
+    live.at(w.parent).entries[w.name] = id;
+    AddPending(MakeEntryOp(seq, pending_kind, call, w.parent, w.name, id, kind, w.path));
+    return id;
+  }
+
+  // Unlinks the inode at `w` and records the pending entry operation of
+  // call #seq. REQUIRES: w.node.
+  void RemoveEntry(const Where& w, PendingKind pending_kind, OpKind call, uint64_t seq) {
+    InodeId id = *w.node;
+    live.at(w.parent).entries.erase(w.name);
+    live.at(id).links--;
+    AddPending(MakeEntryOp(seq, pending_kind, call, w.parent, w.name, id, live.at(id).kind, w.path));
+    MaybeFree(id);
+  }
+
   // --- pending operations and barriers ------------------------------------
   void AddPending(PendingOp op) {
     pending.push_back(std::move(op));
@@ -567,6 +589,19 @@ struct Call {
       return Injected();
     }
     return {};
+  }
+
+  // Resolves `p` (the call's path from now on), then checks the faults.
+  Result<SimVfs::State::Where> Resolve(std::string_view p) {
+    auto where = st.Locate(p);
+    if (!where.ok()) return where.error();
+    path = where->path;
+    WALCRASH_RETURN_IF_ERROR(Before());
+    return where;
+  }
+
+  Status NotFound() const {
+    return Status(Code::kNotFound, path, fmt::format("{}: no such file or directory", OpKindName(op)), ENOENT);
   }
 
   Status Injected() const {
@@ -918,10 +953,8 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
   Call call(st, OpKind::kOpen, path);
   call.detail = FlagsText(flags);
   if (Status s = ValidateOpenFlags(flags, path); !s.ok()) return call.Finish(s);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
   InodeId id = 0;
   if (where->node) {
     id = *where->node;
@@ -945,15 +978,7 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
     if (!(flags & kCreate)) {
       return call.Finish(Status(Code::kNotFound, where->path, "open: no such file", ENOENT));
     }
-    id = st.next_inode++;
-    LiveNode& n = st.live[id];
-    n.kind = FileKind::kRegular;
-    n.links = 1;
-    st.live.at(where->parent).entries[where->name] = id;
-    PendingOp op = MakeEntryOp(call.seq, PendingKind::kCreate, OpKind::kOpen, where->parent, where->name,
-                               id, FileKind::kRegular, where->path);
-    op.detail = "create";
-    st.AddPending(std::move(op));
+    id = st.AddEntry(*where, FileKind::kRegular, PendingKind::kCreate, OpKind::kOpen, call.seq);
   }
   st.live.at(id).handles++;
   Status s = call.Finish({});
@@ -966,11 +991,9 @@ Result<std::unique_ptr<Directory>> SimVfs::OpenDirectory(std::string_view path) 
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kOpenDir, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
-  if (!where->node) return call.Finish(Status(Code::kNotFound, where->path, "opendir: no such directory", ENOENT));
+  if (!where->node) return call.Finish(call.NotFound());
   LiveNode& n = st.live.at(*where->node);
   if (n.kind != FileKind::kDirectory) {
     return call.Finish(Status(Code::kNotDirectory, where->path, "opendir: not a directory", ENOTDIR));
@@ -1046,20 +1069,14 @@ Status SimVfs::Unlink(std::string_view path) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kUnlink, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
-  if (!where->node) return call.Finish(Status(Code::kNotFound, where->path, "unlink: no such file", ENOENT));
+  if (!where->node) return call.Finish(call.NotFound());
   LiveNode& n = st.live.at(*where->node);
   if (n.kind == FileKind::kDirectory) {
     return call.Finish(Status(Code::kIsDirectory, where->path, "unlink: is a directory", EISDIR));
   }
-  st.live.at(where->parent).entries.erase(where->name);
-  n.links--;
-  st.AddPending(MakeEntryOp(call.seq, PendingKind::kUnlink, OpKind::kUnlink, where->parent, where->name,
-                           *where->node, FileKind::kRegular, where->path));
-  st.MaybeFree(*where->node);
+  st.RemoveEntry(*where, PendingKind::kUnlink, OpKind::kUnlink, call.seq);
   return call.Finish({});
 }
 
@@ -1067,18 +1084,10 @@ Status SimVfs::Mkdir(std::string_view path) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kMkdir, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
   if (where->node) return call.Finish(Status(Code::kExists, where->path, "mkdir: exists", EEXIST));
-  InodeId id = st.next_inode++;
-  LiveNode& n = st.live[id];
-  n.kind = FileKind::kDirectory;
-  n.links = 1;
-  st.live.at(where->parent).entries[where->name] = id;
-  st.AddPending(MakeEntryOp(call.seq, PendingKind::kMkdir, OpKind::kMkdir, where->parent, where->name, id,
-                           FileKind::kDirectory, where->path));
+  st.AddEntry(*where, FileKind::kDirectory, PendingKind::kMkdir, OpKind::kMkdir, call.seq);
   return call.Finish({});
 }
 
@@ -1086,11 +1095,9 @@ Status SimVfs::Rmdir(std::string_view path) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kRmdir, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
-  if (!where->node) return call.Finish(Status(Code::kNotFound, where->path, "rmdir: no such directory", ENOENT));
+  if (!where->node) return call.Finish(call.NotFound());
   if (where->parts.empty()) return call.Finish(Status(Code::kIOError, "/", "rmdir of the root", EBUSY));
   LiveNode& n = st.live.at(*where->node);
   if (n.kind != FileKind::kDirectory) {
@@ -1099,11 +1106,7 @@ Status SimVfs::Rmdir(std::string_view path) {
   if (!n.entries.empty()) {
     return call.Finish(Status(Code::kNotEmpty, where->path, "rmdir: directory not empty", ENOTEMPTY));
   }
-  st.live.at(where->parent).entries.erase(where->name);
-  n.links--;
-  st.AddPending(MakeEntryOp(call.seq, PendingKind::kRmdir, OpKind::kRmdir, where->parent, where->name,
-                           *where->node, FileKind::kDirectory, where->path));
-  st.MaybeFree(*where->node);
+  st.RemoveEntry(*where, PendingKind::kRmdir, OpKind::kRmdir, call.seq);
   return call.Finish({});
 }
 
@@ -1111,11 +1114,9 @@ Result<std::vector<std::string>> SimVfs::List(std::string_view path) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kList, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
-  if (!where->node) return call.Finish(Status(Code::kNotFound, where->path, "list: no such directory", ENOENT));
+  if (!where->node) return call.Finish(call.NotFound());
   const LiveNode& n = st.live.at(*where->node);
   if (n.kind != FileKind::kDirectory) {
     return call.Finish(Status(Code::kNotDirectory, where->path, "list: not a directory", ENOTDIR));
@@ -1132,11 +1133,9 @@ Result<FileInfo> SimVfs::Stat(std::string_view path) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kStat, path);
-  auto where = st.Locate(path);
+  auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
-  call.path = where->path;
-  if (Status s = call.Before(); !s.ok()) return call.Finish(s);
-  if (!where->node) return call.Finish(Status(Code::kNotFound, where->path, "stat: no such file", ENOENT));
+  if (!where->node) return call.Finish(call.NotFound());
   const LiveNode& n = st.live.at(*where->node);
   FileInfo info{n.kind == FileKind::kDirectory ? 0 : n.data.size(), n.kind};
   Status s = call.Finish({});

@@ -1,5 +1,7 @@
 #include "engine/etcd/walpb.h"
 
+#include <initializer_list>
+
 #include <fmt/format.h>
 
 namespace walcrash::etcd {
@@ -102,24 +104,31 @@ class FieldReader {
   size_t pos_ = 0;
 };
 
-// Decodes a message of varint and bytes fields: `on_varint(field, value)` and
-// `on_bytes(field, bytes)` return false for fields they do not know (skipped).
+// Decodes a message whose fields 1..N have the wire types `wires` (0 varint,
+// 2 bytes): `on_varint(field, value)` and `on_bytes(field, bytes)` see them.
+// A known field with another wire type is an error, as gogoproto's generated
+// code makes it; unknown fields are skipped.
 template <typename OnVarint, typename OnBytes>
-Status DecodeFields(std::string_view bytes, std::string_view message, OnVarint on_varint, OnBytes on_bytes) {
+Status DecodeFields(std::string_view bytes, std::string_view message, std::initializer_list<uint32_t> wires,
+                    OnVarint on_varint, OnBytes on_bytes) {
   FieldReader r(bytes, message);
   while (!r.done()) {
     uint32_t field = 0, wire = 0;
     WALCRASH_RETURN_IF_ERROR(r.Next(field, wire));
+    if (field > wires.size()) {
+      WALCRASH_RETURN_IF_ERROR(r.Skip(wire));
+      continue;
+    }
+    uint32_t want = *(wires.begin() + (field - 1));
+    if (wire != want) return r.Bad(fmt::format("wrong wireType = {} for field {}", wire, field));
     if (wire == 0) {
       uint64_t v = 0;
       WALCRASH_RETURN_IF_ERROR(r.Varint(v));
-      if (!on_varint(field, v)) continue;
-    } else if (wire == 2) {
+      on_varint(field, v);
+    } else {
       std::string_view b;
       WALCRASH_RETURN_IF_ERROR(r.Bytes(b));
-      if (!on_bytes(field, b)) continue;
-    } else {
-      WALCRASH_RETURN_IF_ERROR(r.Skip(wire));
+      on_bytes(field, b);
     }
   }
   return {};
@@ -163,16 +172,12 @@ std::string EncodeSnapshot(const SnapshotRecord& s) {
 Result<Record> DecodeRecord(std::string_view bytes) {
   Record r;
   Status s = DecodeFields(
-      bytes, "walpb.Record",
+      bytes, "walpb.Record", {0, 0, 2},
       [&](uint32_t f, uint64_t v) {
         if (f == 1) r.type = static_cast<int64_t>(v);
-        else if (f == 2) r.crc = static_cast<uint32_t>(v);
-        return f == 1 || f == 2;
+        else r.crc = static_cast<uint32_t>(v);
       },
-      [&](uint32_t f, std::string_view b) {
-        if (f == 3) r.data = std::string(b);
-        return f == 3;
-      });
+      [&](uint32_t, std::string_view b) { r.data = std::string(b); });
   if (!s.ok()) return s;
   return r;
 }
@@ -180,17 +185,13 @@ Result<Record> DecodeRecord(std::string_view bytes) {
 Result<Entry> DecodeEntry(std::string_view bytes) {
   Entry e;
   Status s = DecodeFields(
-      bytes, "raftpb.Entry",
+      bytes, "raftpb.Entry", {0, 0, 0, 2},
       [&](uint32_t f, uint64_t v) {
         if (f == 1) e.type = static_cast<int32_t>(v);
         else if (f == 2) e.term = v;
-        else if (f == 3) e.index = v;
-        return f >= 1 && f <= 3;
+        else e.index = v;
       },
-      [&](uint32_t f, std::string_view b) {
-        if (f == 4) e.data = std::string(b);
-        return f == 4;
-      });
+      [&](uint32_t, std::string_view b) { e.data = std::string(b); });
   if (!s.ok()) return s;
   return e;
 }
@@ -198,14 +199,13 @@ Result<Entry> DecodeEntry(std::string_view bytes) {
 Result<HardState> DecodeHardState(std::string_view bytes) {
   HardState h;
   Status s = DecodeFields(
-      bytes, "raftpb.HardState",
+      bytes, "raftpb.HardState", {0, 0, 0},
       [&](uint32_t f, uint64_t v) {
         if (f == 1) h.term = v;
         else if (f == 2) h.vote = v;
-        else if (f == 3) h.commit = v;
-        return f >= 1 && f <= 3;
+        else h.commit = v;
       },
-      [](uint32_t, std::string_view) { return false; });
+      [](uint32_t, std::string_view) {});
   if (!s.ok()) return s;
   return h;
 }
@@ -213,16 +213,12 @@ Result<HardState> DecodeHardState(std::string_view bytes) {
 Result<SnapshotRecord> DecodeSnapshot(std::string_view bytes) {
   SnapshotRecord snap;
   Status s = DecodeFields(
-      bytes, "walpb.Snapshot",
+      bytes, "walpb.Snapshot", {0, 0, 2},
       [&](uint32_t f, uint64_t v) {
         if (f == 1) snap.index = v;
-        else if (f == 2) snap.term = v;
-        return f == 1 || f == 2;
+        else snap.term = v;
       },
-      [&](uint32_t f, std::string_view b) {
-        if (f == 3) snap.conf_state = std::string(b);
-        return f == 3;
-      });
+      [&](uint32_t, std::string_view b) { snap.conf_state = std::string(b); });
   if (!s.ok()) return s;
   return snap;
 }

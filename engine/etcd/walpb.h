@@ -8,7 +8,8 @@
 //
 // gogoproto's non-nullable scalars are always written, zero or not; bytes
 // fields are written when present. Decoding accepts fields in any order,
-// skips unknown fields, and rejects truncated or malformed input with a clear
+// skips unknown fields, rejects a known field with the wrong wire type (as
+// gogoproto does), and rejects truncated or malformed input with a clear
 // error, never reading past the buffer (lengths are checked before use).
 #pragma once
 
