@@ -36,10 +36,11 @@ FilePipeline::~FilePipeline() { Close().IgnoreError(); }  // the WAL closes it f
 Result<LockedFile> FilePipeline::Alloc() {
   // count % 2, so the file is never the one handed out last.
   std::string path = vfs::JoinPath(dir_, fmt::format("{}.tmp", count_ % 2));
-  WALCRASH_ASSIGN_OR_RETURN(
-      std::unique_ptr<vfs::File> file,
-      vfs_.OpenLocked(path, vfs::kWrite | vfs::kCreate | vfs::kTruncate, vfs::Vfs::LockWait::kTry));
-  Status s = PreallocateSegment(*file, size_, mode_);
+  // Lock first, truncate after: a file someone else holds must never be cut.
+  WALCRASH_ASSIGN_OR_RETURN(std::unique_ptr<vfs::File> file,
+                            vfs_.OpenLocked(path, vfs::kWrite | vfs::kCreate, vfs::Vfs::LockWait::kTry));
+  Status s = file->Truncate(0);
+  if (s.ok()) s = PreallocateSegment(*file, size_, mode_);
   if (!s.ok()) {
     file->Close().IgnoreError();  // the preallocation error is the one to report
     return s.Annotate("file pipeline");
@@ -49,9 +50,15 @@ Result<LockedFile> FilePipeline::Alloc() {
 }
 
 void FilePipeline::Run() {
-  // One file per turn; a turn waits until the previous file was taken, so
-  // the loop is bounded by the cuts the WAL makes.
+  // One file ahead, never two: the next file is made only once the previous
+  // one was taken, so "<n%2>.tmp" is never the name of the file a cut is
+  // still working on. Bounded by the cuts the WAL makes.
   for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !ready_.has_value() || stopping_; });
+      if (stopping_) return;
+    }
     Result<LockedFile> next = Alloc();
     std::unique_lock lock(mu_);
     if (!next.ok()) {
@@ -60,7 +67,6 @@ void FilePipeline::Run() {
       cv_.notify_all();
       return;
     }
-    cv_.wait(lock, [&] { return !ready_.has_value() || stopping_; });
     if (stopping_) {
       lock.unlock();
       next->file->Close().IgnoreError();            // being discarded

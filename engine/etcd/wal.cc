@@ -446,18 +446,27 @@ Result<std::unique_ptr<Wal>> Wal::OpenForRead(vfs::Vfs& vfs, std::string dir, Sn
 }
 
 Result<ReadResult> Wal::ReadAll() {
+  ReadResult out;
+  WALCRASH_RETURN_IF_ERROR(ReadAll(&out));
+  return out;
+}
+
+Status Wal::ReadAll(ReadResult* read) {
   Impl& w = *impl_;
   std::lock_guard lock(w.mu);
+  ReadResult& out = *read;
+  out = ReadResult{};
   if (w.closed) return MakeError(WalError::kClosed, w.dir, "ReadAll");
   if (!w.decoder) return MakeError(WalError::kDecoderNotFound, w.dir);
   Decoder& decoder = *w.decoder;
-  ReadResult out;
   bool have_metadata = false;
   bool match = false;
   Record rec;
   Status err;
-  auto fail = [&](Status s) -> Result<ReadResult> {
+  // etcd's state.Reset(): an error returns nothing with it.
+  auto fail = [&](Status s) -> Status {
     w.decoder.reset();
+    out = ReadResult{};
     return s;
   };
   for (;;) {
@@ -474,12 +483,14 @@ Result<ReadResult> Wal::ReadAll() {
         if (e->index > w.start.index) {
           uint64_t offset = e->index - w.start.index - 1;
           if (offset > out.entries.size()) {
-            // etcd main keeps what it read so far.
+            // etcd main returns the hard state and the contiguous entries
+            // read so far (no metadata).
             Status s = MakeError(WalError::kSliceOutOfRange, w.dir,
                                  fmt::format("snapshot[Index: {}, Term: {}], current entry[Index: {}, Term: {}], "
                                              "len(ents): {}",
                                              w.start.index, w.start.term, e->index, e->term, out.entries.size()));
             w.decoder.reset();
+            out.metadata.clear();
             return s;
           }
           out.entries.resize(static_cast<size_t>(offset));  // a later entry overrides the suffix
@@ -546,8 +557,7 @@ Result<ReadResult> Wal::ReadAll() {
     CloseAll(w.readers, &ignored);
   }
   w.decoder.reset();
-  if (!result.ok()) return result;
-  return out;
+  return result;  // read mode: snapshot-not-found comes with the data
 }
 
 Status Wal::Save(const HardState& st, const std::vector<Entry>& entries) {
@@ -562,8 +572,14 @@ Status Wal::Save(const HardState& st, const std::vector<Entry>& entries) {
     w.enti = e.index;
   }
   WALCRASH_RETURN_IF_ERROR(w.SaveState(st));
+  w.unsynced = true;  // buffered at least; the periodic syncer covers it too
   if (w.encoder->file_offset() < w.options.segment_size_bytes) {
-    if (!must_sync) return {};
+    if (!must_sync) {
+      // etcd keeps it in the page buffer; TDengine's write level (and its
+      // fsync level with a period) write(2) every record at once.
+      if (w.options.level == WalLevel::kWrite || w.periodic()) return w.Fail(w.encoder->Flush());
+      return {};
+    }
     if (w.options.bugs.ack_before_fsync) {
       // The bug: claim durability, leave the data in the page cache.
       if (Status s = w.encoder->Flush(); !s.ok()) return w.Fail(s);
@@ -580,6 +596,11 @@ Status Wal::SaveSnapshot(const SnapshotRecord& snap) {
   Impl& w = *impl_;
   std::lock_guard lock(w.mu);
   WALCRASH_RETURN_IF_ERROR(w.Usable("SaveSnapshot"));
+  if (snap.index > 0 && !snap.conf_state) {
+    // etcd 3.5+'s ValidateSnapshotForWrite.
+    return Status(Code::kInvalidArgument, w.dir,
+                  fmt::format("wal: snapshot at index {} has no ConfState (required for index > 0)", snap.index));
+  }
   if (w.options.level == WalLevel::kNoLog) return {};
   WALCRASH_RETURN_IF_ERROR(w.Encode(RecordType::kSnapshot, EncodeSnapshot(snap)));
   w.enti = std::max(w.enti, snap.index);
@@ -662,8 +683,10 @@ const std::string& Wal::dir() const { return impl_->dir; }
 // --- read-only tools ----------------------------------------------------------------
 
 bool Exist(vfs::Vfs& vfs, const std::string& dir) {
+  // etcd's Exist: any name with the extension ".wal", segment or not.
   auto names = vfs.List(dir);
-  return names.ok() && !FilterWalNames(*names).empty();
+  return names.ok() &&
+         std::any_of(names->begin(), names->end(), [](const std::string& n) { return n.ends_with(".wal"); });
 }
 
 namespace {

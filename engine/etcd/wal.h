@@ -28,11 +28,11 @@
 //
 // Sync policy (TDengine's WAL levels, seed 004):
 //   kNoLog   Save acknowledges and writes nothing; nothing becomes durable.
-//   kWrite   Save writes to the file (page buffer flushed) but never syncs;
+//   kWrite   every Save writes to the file (page buffer flushed), never syncs;
 //            only Sync, SaveSnapshot, cut and Close make data durable.
-//   kFsync   period 0: as etcd (above). period P > 0: Save writes without
-//            syncing and a background thread syncs every P; the watermark
-//            moves when it does.
+//   kFsync   period 0: as etcd (above). period P > 0: every Save writes to
+//            the file without syncing and a background thread syncs every P
+//            (if anything was written); the watermark moves when it does.
 //
 // Known-bug switches (WalOptions::bugs) reintroduce, one at a time, the
 // historical defects of wal-spec.md §6, so the harness can prove it finds
@@ -153,17 +153,24 @@ class Wal {
   static Result<std::unique_ptr<Wal>> OpenForRead(vfs::Vfs& vfs, std::string dir, SnapshotRecord snap,
                                                   WalOptions options = {});
 
-  // Reads everything after the snapshot. Errors (etcd's): kSnapshotMismatch,
-  // kSnapshotNotFound (read mode; etcd's write mode loses it, and so does
-  // this one), kMetadataConflict, kCrcMismatch, kRecordCrcMismatch,
-  // kSliceOutOfRange (with the entries read so far, as etcd main),
+  // Reads everything after the snapshot, as etcd's ReadAll(): fills `out`
+  // with what etcd returns and returns etcd's error. Errors: kSnapshotMismatch,
+  // kSnapshotNotFound (read mode, with everything read in `out`; etcd's write
+  // mode loses this error, and so does this one), kMetadataConflict,
+  // kCrcMismatch, kRecordCrcMismatch, kSliceOutOfRange (with the hard state
+  // and the contiguous entries read so far, as etcd main returns them),
   // kUnexpectedEOF (write mode: a torn tail; read mode accepts it),
-  // kDecoderNotFound (called twice, or on a created WAL).
+  // kDecoderNotFound (called twice, or on a created WAL). On the other errors
+  // `out` is empty (etcd's state.Reset()).
   // In write mode, zeroes the tail past the last valid record and readies
   // the WAL for appending.
+  Status ReadAll(ReadResult* out);
+  // The same, for callers that want the data only when there is no error.
   Result<ReadResult> ReadAll();
 
   Status Save(const HardState& state, const std::vector<Entry>& entries);
+  // Appends a snapshot record and syncs. A snapshot past index 0 must carry
+  // its ConfState (etcd 3.5+); InvalidArgument otherwise.
   Status SaveSnapshot(const SnapshotRecord& snap);
   Status Sync();
   // What the periodic syncer does on each tick: syncs if anything was written

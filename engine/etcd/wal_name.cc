@@ -28,11 +28,13 @@ std::string WalName(uint64_t seq, uint64_t index) { return fmt::format("{:016x}-
 
 Result<SegmentName> ParseWalName(std::string_view name, bool lenient) {
   if (!name.ends_with(".wal")) return MakeError(WalError::kBadName, std::string(name));
-  std::string_view stem = name.substr(0, name.size() - 4);
-  size_t dash = stem.find('-');
+  size_t dash = name.find('-');
   if (dash == std::string_view::npos) return MakeError(WalError::kBadName, std::string(name));
-  auto seq = ParseHex(stem.substr(0, dash), lenient);
-  auto index = ParseHex(stem.substr(dash + 1), lenient);
+  // Strict: the whole name is the format. Lenient (Go's Sscanf): the format
+  // is matched from the start and whatever follows its ".wal" is ignored.
+  size_t dot = lenient ? name.find(".wal", dash) : name.size() - 4;
+  auto seq = ParseHex(name.substr(0, dash), lenient);
+  auto index = ParseHex(name.substr(dash + 1, dot - dash - 1), lenient);
   if (!seq || !index) return MakeError(WalError::kBadName, std::string(name));
   return SegmentName{*seq, *index};
 }
