@@ -51,7 +51,9 @@ rc::Gen<Program> CrashProgramGen() {
 // initializer_list behind CrashEnumerationOptions::tear_fills wherever the
 // default constructor is inlined; build the options in one place, out of line.
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 [[gnu::noinline]] CrashEnumerationOptions Enumeration(PersistenceModel model, size_t max_images) {
   CrashEnumerationOptions o;
   o.model = model;
@@ -251,7 +253,8 @@ class DurabilityModel {
     }
     // Absent: the last entry operation on the name removed it, and was made
     // durable, in a directory whose own path is durable.
-    for (const auto& [key, tick] : last_entry_op_) {
+    for (const auto& entry : last_entry_op_) {
+      const auto& key = entry.first;  // a plain reference: lambdas may capture it (clang 14)
       if (!removed_.at(key) || !Durable(key)) continue;
       std::string dir;
       if (key.first != 0) {
@@ -354,7 +357,9 @@ WALCRASH_PROP(CrashImage, DurableDataSurvivesAndNothingIsInvented, 2500) {
   auto check = [&](SimVfs& sim, Runner&, size_t index, uint64_t seed) {
     using What = DurabilityModel::Expectation::What;
     const auto expectations = model.Expectations(sim);
-    for (const auto& [model_name, spec] : ImagesToCheck(sim, 24, seed, 4)) {
+    for (const auto& image_to_check : ImagesToCheck(sim, 24, seed, 4)) {
+      const auto& model_name = image_to_check.first;  // plain references: captured below (clang 14)
+      const auto& spec = image_to_check.second;
       std::unique_ptr<SimVfs> image = MustImage(sim, spec);
       TreeValue tree = MustWalk(*image, "/", "an image");
       auto context = [&] {

@@ -27,7 +27,6 @@ const std::string kConfState = Unhex("08f494ff07");
 constexpr int64_t kCrcType = static_cast<int64_t>(RecordType::kCrc);
 constexpr int64_t kMetaType = static_cast<int64_t>(RecordType::kMetadata);
 constexpr int64_t kStateType = static_cast<int64_t>(RecordType::kState);
-constexpr int64_t kEntryType = static_cast<int64_t>(RecordType::kEntry);
 
 std::string Tail(const Wal& w) {
   auto locks = w.LockedSegments();
