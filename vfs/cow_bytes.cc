@@ -58,10 +58,26 @@ CowBytes::Table& CowBytes::MutableTable() {
   return *table_;
 }
 
-CowBytes::Chunk& CowBytes::MutableChunk(size_t index) {
+const CowBytes::Chunk* CowBytes::ChunkAt(size_t index) const {
+  if (!table_ || index / kLeafChunks >= table_->size()) return nullptr;
+  const Leaf* leaf = (*table_)[index / kLeafChunks].get();
+  return leaf ? leaf->chunks[index % kLeafChunks].get() : nullptr;
+}
+
+std::shared_ptr<CowBytes::Chunk>& CowBytes::MutableSlot(size_t index) {
   Table& table = MutableTable();
-  assert(index < table.size());
-  std::shared_ptr<Chunk>& chunk = table[index];
+  assert(index / kLeafChunks < table.size());
+  std::shared_ptr<Leaf>& leaf = table[index / kLeafChunks];
+  if (!leaf) {
+    leaf = std::make_shared<Leaf>();
+  } else if (leaf.use_count() > 1) {
+    leaf = std::make_shared<Leaf>(*leaf);
+  }
+  return leaf->chunks[index % kLeafChunks];
+}
+
+CowBytes::Chunk& CowBytes::MutableChunk(size_t index) {
+  std::shared_ptr<Chunk>& chunk = MutableSlot(index);
   if (!chunk) {
     chunk = std::make_shared<Chunk>();
   } else if (chunk.use_count() > 1) {
@@ -80,7 +96,7 @@ size_t CowBytes::Read(uint64_t offset, std::span<std::byte> dst) const {
     size_t index = static_cast<size_t>(pos / kChunkSize);
     size_t within = static_cast<size_t>(pos % kChunkSize);
     size_t take = std::min(n - done, kChunkSize - within);
-    const Chunk* chunk = (*table_)[index].get();
+    const Chunk* chunk = ChunkAt(index);
     if (chunk) {
       std::memcpy(dst.data() + done, chunk->bytes + within, take);
     } else {
@@ -93,18 +109,23 @@ size_t CowBytes::Read(uint64_t offset, std::span<std::byte> dst) const {
 
 void CowBytes::Resize(uint64_t size) {
   if (size == size_) return;
-  size_t chunks = static_cast<size_t>((size + kChunkSize - 1) / kChunkSize);
+  const size_t old_chunks = chunk_count();
+  const size_t chunks = static_cast<size_t>((size + kChunkSize - 1) / kChunkSize);
+  const size_t leaves = (chunks + kLeafChunks - 1) / kLeafChunks;
   if (size < size_) {
-    // Keep the invariant: the cut tail of the last kept chunk reads zero.
+    // Keep the invariants: nothing held past the new last chunk, and the cut
+    // tail of the last kept chunk reads zero.
+    for (size_t i = chunks; i < std::min(old_chunks, leaves * kLeafChunks); ++i) {
+      if (ChunkAt(i)) MutableSlot(i).reset();
+    }
+    MutableTable().resize(leaves);
     size_t within = static_cast<size_t>(size % kChunkSize);
-    Table& table = MutableTable();
-    table.resize(chunks);
-    if (within != 0 && table[chunks - 1]) {
+    if (within != 0 && ChunkAt(chunks - 1)) {
       Chunk& last = MutableChunk(chunks - 1);
       std::memset(last.bytes + within, 0, kChunkSize - within);
     }
   } else {
-    MutableTable().resize(chunks);  // new chunks are null: zeros
+    MutableTable().resize(leaves);  // new leaves are null: zeros
   }
   size_ = size;
 }
@@ -133,9 +154,9 @@ void CowBytes::Zero(uint64_t offset, uint64_t length) {
     size_t index = static_cast<size_t>(pos / kChunkSize);
     size_t within = static_cast<size_t>(pos % kChunkSize);
     size_t take = static_cast<size_t>(std::min<uint64_t>(end - pos, kChunkSize - within));
-    if ((*table_)[index]) {
+    if (ChunkAt(index)) {
       if (take == kChunkSize) {
-        MutableTable()[index].reset();  // a whole zero chunk needs no memory
+        MutableSlot(index).reset();  // a whole zero chunk needs no memory
       } else {
         std::memset(MutableChunk(index).bytes + within, 0, take);
       }
@@ -160,27 +181,24 @@ uint64_t CowBytes::ChunkHash(const Chunk* chunk) {
 
 uint64_t CowBytes::Fingerprint() const {
   uint64_t h = Mix(size_ + 1);
-  if (!table_) return h;
-  for (const auto& chunk : *table_) h = HashCombine(h, ChunkHash(chunk.get()));
+  for (size_t i = 0, n = chunk_count(); i < n; ++i) h = HashCombine(h, ChunkHash(ChunkAt(i)));
   return h;
 }
 
 uint64_t CowBytes::ResidentBytes() const {
-  if (!table_) return 0;
   uint64_t n = 0;
-  for (const auto& chunk : *table_) n += chunk ? kChunkSize : 0;
+  for (size_t i = 0, count = chunk_count(); i < count; ++i) n += ChunkAt(i) ? kChunkSize : 0;
   return n;
 }
 
 bool operator==(const CowBytes& a, const CowBytes& b) {
   if (a.size_ != b.size_) return false;
   if (a.table_ == b.table_) return true;
-  size_t chunks = static_cast<size_t>((a.size_ + CowBytes::kChunkSize - 1) / CowBytes::kChunkSize);
-  for (size_t i = 0; i < chunks; ++i) {
-    const CowBytes::Chunk* x = (*a.table_)[i].get();
-    const CowBytes::Chunk* y = (*b.table_)[i].get();
+  static const CowBytes::Chunk zeros;
+  for (size_t i = 0, n = a.chunk_count(); i < n; ++i) {
+    const CowBytes::Chunk* x = a.ChunkAt(i);
+    const CowBytes::Chunk* y = b.ChunkAt(i);
     if (x == y) continue;
-    static const CowBytes::Chunk zeros;
     if (std::memcmp(x ? x->bytes : zeros.bytes, y ? y->bytes : zeros.bytes, CowBytes::kChunkSize) != 0) {
       return false;
     }

@@ -2,9 +2,11 @@
 //
 // SimVfs keeps three views of a file (what the process sees, what is durable,
 // and what each crash image holds); copying a CowBytes copies one pointer.
-// A write to a copy clones the chunks it touches and, once, the chunk table
-// (one pointer per 16 KiB: 4096 pointers for a 64 MiB file), so an image
-// costs what the crash changes plus that table, never a copy of the data. Chunks never written (holes, preallocated space, a file
+// Chunks (16 KiB) hang off leaves of 16 chunk pointers (256 KiB), which hang
+// off a table. A write to a copy clones the chunks it touches, their leaves,
+// and once the table (one pointer per 256 KiB: 256 for a 64 MiB file), so an
+// image costs what the crash changes, never a copy of the data. (16 balances
+// the leaf clone a small file pays against the table clone a large one pays.) Chunks never written (holes, preallocated space, a file
 // grown by truncate) hold no memory and read as zeros.
 //
 // Invariant: bytes past size() inside the last chunk are zero, so equal
@@ -27,6 +29,7 @@ namespace walcrash::vfs {
 class CowBytes {
  public:
   static constexpr size_t kChunkSize = 16 * 1024;
+  static constexpr size_t kLeafChunks = 16;  // chunk pointers per leaf
 
   CowBytes() = default;
 
@@ -59,9 +62,17 @@ class CowBytes {
     Chunk() = default;
     Chunk(const Chunk& other);
   };
-  using Table = std::vector<std::shared_ptr<Chunk>>;  // null chunk = all zeros
+  struct Leaf {
+    std::shared_ptr<Chunk> chunks[kLeafChunks];  // null chunk = all zeros
+  };
+  // Invariant: no chunk at or past the size's last chunk is held.
+  using Table = std::vector<std::shared_ptr<Leaf>>;  // null leaf = all zeros
 
+  size_t chunk_count() const { return static_cast<size_t>((size_ + kChunkSize - 1) / kChunkSize); }
+  const Chunk* ChunkAt(size_t index) const;
   Table& MutableTable();
+  // The slot of chunk `index`, its leaf (and the table) owned alone.
+  std::shared_ptr<Chunk>& MutableSlot(size_t index);
   Chunk& MutableChunk(size_t index);
   static uint64_t ChunkHash(const Chunk* chunk);
 

@@ -81,6 +81,42 @@ TEST(CowBytesTest, EqualContentsHaveEqualFingerprintsWhateverTheirHistory) {
   EXPECT_NE(z1.Fingerprint(), shorter.Fingerprint());
 }
 
+// The bytes one leaf of chunk pointers covers.
+constexpr uint64_t kLeaf = CowBytes::kLeafChunks * kChunk;
+
+TEST(CowBytesTest, WritesAcrossLeafBoundariesReadBackAndCopiesStayIndependent) {
+  CowBytes a;
+  a.Write(kLeaf - 2, AsBytes("ABCD"));  // straddles the first leaf boundary
+  a.Write(3 * kLeaf + 5, AsBytes("far"));
+  CowBytes b = a;
+  b.Write(kLeaf, AsBytes("x"));
+  b.Write(5 * kLeaf, AsBytes("grown"));
+  EXPECT_EQ(Str(a).substr(kLeaf - 2, 4), "ABCD");
+  EXPECT_EQ(Str(a).substr(3 * kLeaf + 5, 3), "far");
+  EXPECT_EQ(a.size(), 3 * kLeaf + 8);
+  EXPECT_EQ(Str(b).substr(kLeaf - 2, 4), "ABxD");
+  EXPECT_EQ(Str(b).substr(5 * kLeaf, 5), "grown");
+  EXPECT_EQ(a.ResidentBytes(), 3 * kChunk);
+}
+
+TEST(CowBytesTest, ShrinkingAcrossLeavesForgetsTheCutChunksForGood) {
+  CowBytes a;
+  a.Write(0, AsBytes(std::string(2 * kLeaf + 100, 'a')));
+  CowBytes keep = a;
+  a.Resize(kLeaf + 7);
+  EXPECT_EQ(a.ResidentBytes(), kLeaf + kChunk);
+  a.Resize(3 * kLeaf);
+  std::string s = Str(a);
+  EXPECT_EQ(s.substr(0, kLeaf + 7), std::string(kLeaf + 7, 'a'));
+  EXPECT_EQ(s.substr(kLeaf + 7), std::string(3 * kLeaf - kLeaf - 7, '\0'));
+  EXPECT_EQ(Str(keep), std::string(2 * kLeaf + 100, 'a'));  // the copy kept its data
+  CowBytes fresh;
+  fresh.Write(0, AsBytes(std::string(kLeaf + 7, 'a')));
+  fresh.Resize(3 * kLeaf);
+  EXPECT_TRUE(a == fresh);
+  EXPECT_EQ(a.Fingerprint(), fresh.Fingerprint());
+}
+
 TEST(CowBytesTest, ACachedChunkHashIsRefreshedAfterAWrite) {
   CowBytes a;
   a.Write(0, AsBytes("one"));
