@@ -69,22 +69,8 @@ struct Command {
   bool keep_size = false;
 };
 
-inline std::string FlagsString(uint32_t f) {
-  std::string out;
-  auto add = [&](uint32_t bit, std::string_view name) {
-    if (f & bit) {
-      if (!out.empty()) out += '|';
-      out += name;
-    }
-  };
-  add(kRead, "r");
-  add(kWrite, "w");
-  add(kCreate, "create");
-  add(kExclusive, "excl");
-  add(kTruncate, "trunc");
-  add(kAppend, "append");
-  return out.empty() ? "0" : out;
-}
+// Bits outside OpenFlags (generated to probe invalid combinations) do not print.
+inline std::string FlagsString(uint32_t f) { return OpenFlagsText(static_cast<OpenFlags>(f)); }
 
 inline std::string Describe(const Command& c) {
   auto p = [](uint32_t i) { return std::string(kPaths[i]); };

@@ -914,19 +914,6 @@ class SimDirectory final : public Directory {
   bool open_ = true;
 };
 
-std::string FlagsText(OpenFlags f) {
-  std::string out;
-  auto add = [&](unsigned bit, std::string_view name) {
-    if (f & bit) out += out.empty() ? std::string(name) : "|" + std::string(name);
-  };
-  add(kRead, "r");
-  add(kWrite, "w");
-  add(kCreate, "create");
-  add(kExclusive, "excl");
-  add(kTruncate, "trunc");
-  add(kAppend, "append");
-  return out;
-}
 
 }  // namespace
 
@@ -951,7 +938,7 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
   State& st = *state_;
   std::lock_guard lock(st.mu);
   Call call(st, OpKind::kOpen, path);
-  call.detail = FlagsText(flags);
+  call.detail = OpenFlagsText(flags);
   if (Status s = ValidateOpenFlags(flags, path); !s.ok()) return call.Finish(s);
   auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());

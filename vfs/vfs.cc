@@ -17,6 +17,22 @@ Status ValidateOpenFlags(OpenFlags flags, std::string_view path) {
   return {};
 }
 
+std::string OpenFlagsText(OpenFlags flags) {
+  std::string out;
+  auto add = [&](unsigned bit, std::string_view name) {
+    if ((flags & bit) == 0) return;
+    if (!out.empty()) out += '|';
+    out += name;
+  };
+  add(kRead, "r");
+  add(kWrite, "w");
+  add(kCreate, "create");
+  add(kExclusive, "excl");
+  add(kTruncate, "trunc");
+  add(kAppend, "append");
+  return out.empty() ? "0" : out;
+}
+
 std::string_view FileKindName(FileKind kind) {
   switch (kind) {
     case FileKind::kRegular: return "file";

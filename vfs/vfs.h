@@ -61,6 +61,9 @@ enum OpenFlags : unsigned {
 constexpr OpenFlags operator|(OpenFlags a, OpenFlags b) {
   return static_cast<OpenFlags>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
 }
+// "r|w|create|excl|trunc|append" for the flags set; "0" for none. Bits
+// outside OpenFlags are not printed.
+std::string OpenFlagsText(OpenFlags flags);
 // Rejects combinations whose meaning POSIX leaves open (truncate or append
 // without write, exclusive without create, neither read nor write).
 Status ValidateOpenFlags(OpenFlags flags, std::string_view path);

@@ -158,6 +158,15 @@ bool Decoder::IsTornEntry(const std::string& data) const {
   return false;
 }
 
+Status Decoder::ChainCrcRecord(const Record& crc_record) {
+  if (crc_ != 0 && crc_ != crc_record.crc) {
+    std::string path = current_ < segments_.size() ? segments_[current_].name : std::string();
+    return MakeError(WalError::kCrcMismatch, std::move(path));
+  }
+  crc_ = crc_record.crc;
+  return {};
+}
+
 Result<bool> Decoder::Decode(Record& record) {
   // Bounded: each turn either returns or moves to the next segment.
   while (current_ < segments_.size()) {

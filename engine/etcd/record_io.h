@@ -96,6 +96,10 @@ class Decoder {
 
   uint32_t crc() const { return crc_; }
   void UpdateCrc(uint32_t prev_crc) { crc_ = prev_crc; }
+  // A CRC record (each segment's head) must carry the running CRC, unless
+  // that is 0 (a fresh decoder has nothing to check it against); then it
+  // becomes the running CRC. kCrcMismatch, naming the segment, otherwise.
+  Status ChainCrcRecord(const Record& crc_record);
   // The offset just past the last valid record in the current segment.
   uint64_t last_offset() const { return last_valid_offset_; }
   // Index into segments of the one being read (size() once all are done).

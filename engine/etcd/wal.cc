@@ -171,8 +171,7 @@ Status ScanReadOnly(Decoder& decoder, Visit visit) {
     }
     if (!*next) return {};
     if (IsRecord(rec, RecordType::kCrc)) {
-      if (decoder.crc() != 0 && decoder.crc() != rec.crc) return MakeError(WalError::kCrcMismatch);
-      decoder.UpdateCrc(rec.crc);
+      WALCRASH_RETURN_IF_ERROR(decoder.ChainCrcRecord(rec));
       continue;
     }
     WALCRASH_RETURN_IF_ERROR(visit(rec));
@@ -511,8 +510,7 @@ Status Wal::ReadAll(ReadResult* read) {
         have_metadata = true;
         break;
       case RecordType::kCrc:
-        if (decoder.crc() != 0 && decoder.crc() != rec.crc) return fail(MakeError(WalError::kCrcMismatch, w.dir));
-        decoder.UpdateCrc(rec.crc);
+        if (Status s = decoder.ChainCrcRecord(rec); !s.ok()) return fail(s);
         break;
       case RecordType::kSnapshot: {
         auto snap = DecodeSnapshot(rec.data.value_or(""));
@@ -792,8 +790,7 @@ bool Repair(vfs::Vfs& vfs, const std::string& dir, const WalOptions& options, St
     auto next = decoder.Decode(rec);
     if (next.ok() && *next) {
       if (IsRecord(rec, RecordType::kCrc)) {
-        if (decoder.crc() != 0 && decoder.crc() != rec.crc) return report(MakeError(WalError::kCrcMismatch, path));
-        decoder.UpdateCrc(rec.crc);
+        if (Status s = decoder.ChainCrcRecord(rec); !s.ok()) return report(s);
       }
       continue;
     }

@@ -594,13 +594,7 @@ TEST(WalReadAllTest, ASecondReadAllHasNoDecoder) {
 // TestLastRecordLengthExceedFileEnd: write mode reports the torn tail, read
 // mode accepts it.
 TEST(WalReadAllTest, ALastRecordLongerThanItsFileIsUnexpectedEOFInWriteModeOnly) {
-  const std::string data = Unhex(
-      "0400000000000084" "0804100000000000"
-      "0400000000000084" "0801100000000000"
-      "0e00000000000082" "080510a0b39b8f081a0408001000" "0000"
-      "1a00000000000086" "080210ba8bdc850f1a10080010001801220877616c6461746131" "000000000000"
-      "1a00000000000086" "080210a1e8ff9c021a10080010001802220877616c6461746132" "000000000000"
-      "e803000000000086" "080210a19ca1aa041a10080010001803220877616c6461746133" "000000000000");
+  const std::string data = LengthPastEndVector();
   vfs::SimVfs vfs;
   ASSERT_OK(vfs.Mkdir("/wal"));
   WriteDurably(vfs, SegPath(0, 0), data);

@@ -159,6 +159,18 @@ inline std::string Unhex(std::string_view hex) {
   return out;
 }
 
+// etcd's TestLastRecordLengthExceedFileEnd vector: a segment whose last
+// record's length was changed to 1000, past the end of the file.
+inline std::string LengthPastEndVector() {
+  return Unhex(
+      "0400000000000084" "0804100000000000"
+      "0400000000000084" "0801100000000000"
+      "0e00000000000082" "080510a0b39b8f081a0408001000" "0000"
+      "1a00000000000086" "080210ba8bdc850f1a10080010001801220877616c6461746131" "000000000000"
+      "1a00000000000086" "080210a1e8ff9c021a10080010001802220877616c6461746132" "000000000000"
+      "e803000000000086" "080210a19ca1aa041a10080010001803220877616c6461746133" "000000000000");
+}
+
 // --- raw file surgery (a crash or a bad disk did it) -----------------------------
 
 inline std::string ReadFile(vfs::Vfs& vfs, std::string_view path) {
