@@ -36,9 +36,16 @@ FilePipeline::~FilePipeline() { Close().IgnoreError(); }  // the WAL closes it f
 Result<LockedFile> FilePipeline::Alloc() {
   // count % 2, so the file is never the one handed out last.
   std::string path = vfs::JoinPath(dir_, fmt::format("{}.tmp", count_ % 2));
-  // Lock first, truncate after: a file someone else holds must never be cut.
+  // A leftover "<n>.tmp" is never reused: a crash inside a cut's rename can
+  // leave it as a second name of the segment it became (ALICE's link step),
+  // and cutting that file would destroy the segment. Drop the name and make a
+  // new file. (etcd reuses it: its lock then fails and so does the next cut.)
+  if (Status gone = vfs_.Unlink(path); !gone.ok() && gone.code() != Code::kNotFound) {
+    return gone.Annotate("file pipeline: removing a leftover temp file");
+  }
   WALCRASH_ASSIGN_OR_RETURN(std::unique_ptr<vfs::File> file,
-                            vfs_.OpenLocked(path, vfs::kWrite | vfs::kCreate, vfs::Vfs::LockWait::kTry));
+                            vfs_.OpenLocked(path, vfs::kWrite | vfs::kCreate | vfs::kExclusive,
+                                            vfs::Vfs::LockWait::kTry));
   Status s = file->Truncate(0);
   if (s.ok()) s = PreallocateSegment(*file, size_, mode_);
   if (!s.ok()) {

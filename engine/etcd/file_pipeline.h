@@ -2,12 +2,14 @@
 // a locked, preallocated "<n%2>.tmp" in the WAL directory, so a cut never
 // waits for preallocation.
 //
-// Unlike etcd it truncates the temp file (after locking it): a temp file left
-// by a crash in the middle of a cut holds an old header that a shorter new
-// header would not fully cover (stale bytes after it would read as a corrupt
-// record). It stays one file ahead, as etcd's: the next file is made only
-// after the previous one was taken, so a name is never reused while a cut
-// still works on the file under it.
+// Unlike etcd it never reuses a temp file: it removes the name and creates a
+// new file (exclusively). A temp file left by a crash in the middle of a cut
+// may hold an old header that a shorter new header would not fully cover
+// (stale bytes after it would read as a corrupt record), or, after a crash
+// inside the rename, be a second name of the segment it became (ALICE's link
+// step): reusing it would cut that segment. It stays one file ahead, as
+// etcd's: the next file is made only after the previous one was taken, so a
+// name is never reused while a cut still works on the file under it.
 //
 // Preallocation falls back to ftruncate when the filesystem says
 // NotSupported (etcd's Preallocate). kZeroFill writes zeros and syncs them,

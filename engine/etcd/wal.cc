@@ -224,13 +224,18 @@ struct Wal::Impl {
   std::string metadata;
   HardState state;
   uint64_t enti = 0;
+  uint64_t snap_index = 0;  // the newest snapshot record written or read
   std::unique_ptr<Decoder> decoder;
   std::vector<LockedFile> locks;     // write mode: locked segments, the tail last
   std::vector<LockedFile> readers;   // read mode: open until ReadAll ends
   std::unique_ptr<Encoder> encoder;
   std::unique_ptr<vfs::Directory> dir_file;
   std::unique_ptr<FilePipeline> pipeline;
-  DurableMark mark;
+  // The durable watermark has a lock of its own: durable() may be called
+  // while `mu` is held by a call that is inside a VFS call (a harness
+  // observing every VFS call asks for it there).
+  mutable std::mutex mark_mu;
+  DurableMark mark;  // guarded by mark_mu; written under mu too
   bool unsynced = false;  // written since the last sync
   bool closed = false;
   Status failed;          // a failed sync or write: the WAL refuses more writes
@@ -271,8 +276,13 @@ struct Wal::Impl {
     }
     if (Status s = tail().DataSync(); !s.ok()) return Fail(s);
     unsynced = false;
-    mark = DurableMark{enti, state, mark.syncs + 1};
+    SetMark(enti, state, true);
     return {};
+  }
+
+  void SetMark(uint64_t last_index, const HardState& s, bool synced) {
+    std::lock_guard lock(mark_mu);
+    mark = DurableMark{last_index, s, snap_index, mark.syncs + (synced ? 1 : 0)};
   }
 
   Status Encode(RecordType type, std::optional<std::string> data) {
@@ -288,6 +298,7 @@ struct Wal::Impl {
 
   Status Cut();
   void StartBackground();
+  void StartSyncer();  // REQUIRES: mu (the thread it starts waits for it)
 };
 
 Status Wal::Impl::Cut() {
@@ -335,14 +346,24 @@ Status Wal::Impl::Cut() {
 void Wal::Impl::StartBackground() {
   pipeline = std::make_unique<FilePipeline>(vfs, dir, options.segment_size_bytes, options.prealloc,
                                             options.background_threads);
-  if (!options.background_threads || !periodic()) return;
+  StartSyncer();
+}
+
+void Wal::Impl::StartSyncer() {
+  if (!options.background_threads || !periodic() || syncer.joinable()) return;
   syncer = std::thread([this] {
     std::unique_lock lock(mu);
-    // One sync per period until Close; bounded by the WAL's lifetime.
+    // One sync per period until Close; bounded by the WAL's lifetime. When
+    // SetSyncPolicy turns the period off, the thread sleeps until it is
+    // turned on again or the WAL closes.
     while (!stop_syncer) {
+      if (!periodic()) {
+        syncer_cv.wait(lock, [&] { return stop_syncer || periodic(); });
+        continue;
+      }
       syncer_cv.wait_for(lock, options.fsync_period, [&] { return stop_syncer; });
       if (stop_syncer || closed) break;
-      if (unsynced && failed.ok()) SyncLocked(true).IgnoreError();  // a failure is kept in `failed`
+      if (periodic() && unsynced && failed.ok()) SyncLocked(true).IgnoreError();  // a failure is kept in `failed`
     }
   });
 }
@@ -519,6 +540,7 @@ Status Wal::ReadAll(ReadResult* read) {
           if (snap->term != w.start.term) return fail(MakeError(WalError::kSnapshotMismatch, w.dir));
           match = true;
         }
+        w.snap_index = snap->index;
         break;
       }
       default:
@@ -546,7 +568,7 @@ Status Wal::ReadAll(ReadResult* read) {
     // snapshot-not-found error here, and so do we (wal-spec.md §2).
     w.encoder = std::make_unique<Encoder>(&w.tail(), decoder.last_offset(), decoder.crc());
     w.state = out.state;
-    w.mark = DurableMark{w.enti, out.state, 0};
+    w.SetMark(w.enti, out.state, false);
     result = Status();
     w.StartBackground();
     if (Status s = w.pipeline->Prepare(); !s.ok()) return fail(s);
@@ -581,7 +603,7 @@ Status Wal::Save(const HardState& st, const std::vector<Entry>& entries) {
     if (w.options.bugs.ack_before_fsync) {
       // The bug: claim durability, leave the data in the page cache.
       if (Status s = w.encoder->Flush(); !s.ok()) return w.Fail(s);
-      w.mark = DurableMark{w.enti, w.state, w.mark.syncs};
+      w.SetMark(w.enti, w.state, false);
       w.unsynced = true;
       return {};
     }
@@ -602,6 +624,7 @@ Status Wal::SaveSnapshot(const SnapshotRecord& snap) {
   if (w.options.level == WalLevel::kNoLog) return {};
   WALCRASH_RETURN_IF_ERROR(w.Encode(RecordType::kSnapshot, EncodeSnapshot(snap)));
   w.enti = std::max(w.enti, snap.index);
+  w.snap_index = snap.index;
   return w.SyncLocked(true);
 }
 
@@ -619,6 +642,23 @@ Status Wal::RunPeriodicSync() {
   WALCRASH_RETURN_IF_ERROR(w.Usable("RunPeriodicSync"));
   if (!w.periodic() || !w.unsynced) return {};
   return w.SyncLocked(true);
+}
+
+Status Wal::SetSyncPolicy(WalLevel level, std::chrono::milliseconds fsync_period) {
+  Impl& w = *impl_;
+  {
+    std::lock_guard lock(w.mu);
+    if (w.closed) return MakeError(WalError::kClosed, w.dir, "SetSyncPolicy");
+    WalOptions changed = w.options;
+    changed.level = level;
+    changed.fsync_period = fsync_period;
+    WALCRASH_RETURN_IF_ERROR(changed.Validate());
+    w.options.level = level;
+    w.options.fsync_period = fsync_period;
+    w.syncer_cv.notify_all();
+    if (w.pipeline) w.StartSyncer();  // open for writing: the new policy may need the syncer
+  }
+  return {};
 }
 
 Status Wal::ReleaseLockTo(uint64_t index) {
@@ -664,7 +704,7 @@ Status Wal::Close() {
 }
 
 DurableMark Wal::durable() const {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mark_mu);
   return impl_->mark;
 }
 

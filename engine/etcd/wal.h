@@ -131,6 +131,7 @@ struct ReadResult {
 struct DurableMark {
   uint64_t last_index = 0;  // entries up to this index were synced...
   HardState state;          // ...with this hard state
+  uint64_t snapshot_index = 0;  // ...and snapshot records up to this one
   uint64_t syncs = 0;       // successful syncs so far
 };
 
@@ -176,15 +177,22 @@ class Wal {
   // What the periodic syncer does on each tick: syncs if anything was written
   // since the last sync. (kFsync with a period; a no-op otherwise.)
   Status RunPeriodicSync();
+  // TDengine's walAlter: changes the level and the fsync period from now on.
+  // What was written and not synced stays unsynced until the next sync (the
+  // watermark does not move). Starts the periodic syncer when the new policy
+  // needs one (background threads).
+  Status SetSyncPolicy(WalLevel level, std::chrono::milliseconds fsync_period);
   // Releases the locks of segments that hold only entries below `index`
   // (keeping the one that holds index-1), so a purger may delete them.
   Status ReleaseLockTo(uint64_t index);
   Status Close();
 
+  // Safe to call from any thread at any time, including from inside a VFS
+  // call this WAL is making (it takes a lock of its own).
   DurableMark durable() const;
   // Paths of the segments this WAL holds locked, oldest first.
   std::vector<std::string> LockedSegments() const;
-  const WalOptions& options() const;
+  const WalOptions& options() const;  // level and period change with SetSyncPolicy
   const std::string& dir() const;
 
   struct Impl;

@@ -1,0 +1,93 @@
+#include "harness/model.h"
+
+#include <gtest/gtest.h>
+
+namespace walcrash::harness {
+namespace {
+
+Op Parse(const char* text) {
+  auto op = Op::Parse(text);
+  EXPECT_TRUE(op.ok()) << op.status().ToString();
+  return op.ok() ? *op : Op{};
+}
+
+RaftLogModel ModelAfter(std::initializer_list<const char*> ops) {
+  RaftLogModel m;
+  for (const char* text : ops) {
+    m.Begin(Parse(text));
+    m.Acknowledge();
+  }
+  return m;
+}
+
+TEST(RaftLogModel, EmptyPrefixIsNoWalAndCreateGivesAnEmptyLog) {
+  RaftLogModel m = ModelAfter({"create metadata=m"});
+  EXPECT_FALSE(m.Read(0).exists);
+  RecoveredLog log = m.Read(1);
+  EXPECT_TRUE(log.exists);
+  EXPECT_EQ(log.metadata, "m");
+  EXPECT_TRUE(log.entries.empty());
+}
+
+TEST(RaftLogModel, SaveAppendsAtTheNextIndexAndAdvancesCommitWithinTheLog) {
+  RaftLogModel m = ModelAfter({"create", "save entries=3 size=5 commit=9"});
+  RecoveredLog log = m.Read(m.issued());
+  ASSERT_EQ(log.entries.size(), 3u);
+  EXPECT_EQ(log.entries[0].index, 1u);
+  EXPECT_EQ(log.entries[2].index, 3u);
+  EXPECT_EQ(log.entries[0].data, EntryPayload(1, 1, 5));
+  EXPECT_EQ(log.state, (HardState{1, 1, 3}));  // commit clamped to the last index
+}
+
+TEST(RaftLogModel, SuffixOverwriteReplacesUncommittedEntriesWithANewTerm) {
+  RaftLogModel m = ModelAfter({"create", "save entries=5 size=1 commit=2", "overwrite back=2 entries=1 size=1"});
+  RecoveredLog log = m.Read(m.issued());
+  ASSERT_EQ(log.entries.size(), 4u);  // 1..3 kept, 4 replaced, 5 gone
+  EXPECT_EQ(log.entries[3].index, 4u);
+  EXPECT_EQ(log.entries[3].term, 2u);
+  EXPECT_EQ(log.state.term, 2u);
+}
+
+TEST(RaftLogModel, OverwriteNeverReachesTheCommittedPrefix) {
+  RaftLogModel m = ModelAfter({"create", "save entries=3 size=1 commit=3", "overwrite back=3 entries=1 size=1"});
+  RecoveredLog log = m.Read(m.issued());
+  ASSERT_EQ(log.entries.size(), 4u);
+  EXPECT_EQ(log.entries[2].term, 1u);
+  EXPECT_EQ(log.entries[3].term, 2u);
+}
+
+TEST(RaftLogModel, SnapshotFiltersEntriesOnlyOnceCommitCoversIt) {
+  RaftLogModel m = ModelAfter({"create", "save entries=4 size=1 commit=2", "snapshot"});
+  RecoveredLog log = m.Read(m.issued());
+  EXPECT_EQ(log.snapshot, (SnapshotRef{2, 1}));
+  ASSERT_EQ(log.entries.size(), 2u);
+  EXPECT_EQ(log.entries[0].index, 3u);
+  // Before the snapshot record, reading starts at 0.
+  EXPECT_EQ(m.Read(m.issued() - 1).snapshot, (SnapshotRef{0, 0}));
+}
+
+TEST(RaftLogModel, LastHardStateWins) {
+  RaftLogModel m = ModelAfter({"create", "save entries=2 size=1", "commit 1", "elect"});
+  EXPECT_EQ(m.Read(m.issued()).state, (HardState{2, 3, 1}));
+}
+
+TEST(RaftLogModel, DigestsFindEveryPrefixWithTheSameLog) {
+  RaftLogModel m = ModelAfter({"create", "save entries=2 size=3", "sync", "commit 0"});
+  // "commit 0" re-saves the same hard state: two prefixes give the same log.
+  std::vector<size_t> same = m.PrefixesWithDigest(m.Read(m.issued()).Digest());
+  EXPECT_EQ(same.size(), 2u);
+  EXPECT_EQ(same.back(), m.issued());
+}
+
+TEST(RaftLogModel, AClaimMapsToTheLastOperationWhoseLogItDescribes) {
+  RaftLogModel m = ModelAfter({"create", "save entries=2 size=1", "commit 1", "sync"});
+  DurabilityClaim after_save{true, 2, HardState{1, 1, 0}};
+  EXPECT_EQ(m.DurableLength(after_save, 3), m.op_end(1));
+  DurabilityClaim after_sync{true, 2, HardState{1, 1, 1}};
+  EXPECT_EQ(m.DurableLength(after_sync, 3), m.op_end(3));
+  EXPECT_EQ(m.DurableLength(DurabilityClaim{}, 3), 0u);
+  EXPECT_FALSE(m.DurableLength(DurabilityClaim{true, 9, HardState{7, 1, 0}}, 3).has_value());
+}
+
+}  // namespace
+}  // namespace walcrash::harness
