@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/splitmix.h"
+
 #include "harness/isolation.h"
 #include "harness/oracles.h"
 #include "harness/workload_runner.h"
@@ -15,13 +17,6 @@
 namespace walcrash::harness {
 
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 uint64_t HashText(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -124,6 +119,7 @@ class Explorer {
   }
 
   void Record(const Violation& v, Reproducer r) {
+    if (!options_.only_oracle.empty() && v.oracle != options_.only_oracle) return;
     ++report_.findings;
     uint64_t& count = report_.findings_by_oracle[v.oracle];
     ++count;
@@ -150,14 +146,14 @@ class Explorer {
       eo.tear_writes = options_.tear_writes;
       eo.tear_fills = options_.tear_fills;
       eo.tear_renames = options_.tear_renames;
-      eo.garbage_seed = Mix(options_.seed);
+      eo.garbage_seed = Mix64(options_.seed);
       size_t visited = sim.ForEachCrashImage(eo, [&](const vfs::CrashImageSpec& spec) {
         Check(calls, call, model, spec, std::nullopt, window);
         return !Stopped();
       });
       if (model == vfs::PersistenceModel::kSubset && visited >= eo.max_images) {
         for (size_t i = 0; i < options_.samples_per_point && !Stopped(); ++i) {
-          vfs::CrashImageSpec spec = sim.SampleCrashImage(eo, Mix(options_.seed ^ Mix(calls * 1000003 + i)));
+          vfs::CrashImageSpec spec = sim.SampleCrashImage(eo, Mix64(options_.seed ^ Mix64(calls * 1000003 + i)));
           Check(calls, call, model, spec, std::nullopt, window);
         }
       }
@@ -194,7 +190,7 @@ class Explorer {
     if (cacheable) {
       auto fingerprint = sim.CrashImageFingerprint(spec);
       if (fingerprint.ok()) {
-        key = Mix(*fingerprint ^ (media ? HashText(media->ToString()) : 0));
+        key = Mix64(*fingerprint ^ (media ? HashText(media->ToString()) : 0));
         auto it = cache_.find(key);
         if (it != cache_.end()) {
           if (!it->second.recovered || PassesByDigest(runner_->model(), window, it->second.digest)) return;

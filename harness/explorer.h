@@ -73,6 +73,7 @@ struct ExploreOptions {
   bool isolate = false;              // each image's check in a child process
   unsigned isolate_timeout_seconds = 60;
   bool stop_at_first = false;
+  std::string only_oracle;           // "": every oracle; else findings of the others are ignored
   size_t max_reproducers_per_oracle = 1;
   double budget_seconds = 0;         // 0: no budget
   std::function<void(const struct ExploreProgress&)> progress;  // after each crash point

@@ -28,6 +28,8 @@ namespace walcrash::harness {
 
 struct MinimizeOptions {
   size_t max_attempts = 400;   // explorations and replays, all passes together
+  double budget_seconds = 0;   // 0: none; else stop shrinking after this long (then the result
+                               // depends on the machine's speed, not only on the input)
   ExploreOptions explore;      // how candidate workloads are explored (model is set from the case)
 };
 

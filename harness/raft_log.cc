@@ -2,21 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "common/splitmix.h"
+
 namespace walcrash::harness {
 
 namespace {
 
-// splitmix64: the mixing step of every digest and payload here.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 struct Digester {
   uint64_t h = 0x6a09e667f3bcc908ull;
-  void Add(uint64_t v) { h = Mix(h ^ v); }
+  void Add(uint64_t v) { h = Mix64(h ^ v); }
   void Add(std::string_view s) {
     Add(s.size());
     uint64_t word = 0;
@@ -122,9 +116,9 @@ std::string RecoveredLog::DiffFrom(const RecoveredLog& expected) const {
 
 std::string EntryPayload(uint64_t index, uint64_t term, uint32_t size) {
   std::string out(size, '\0');
-  uint64_t x = Mix(index * 0x100000001b3ull ^ Mix(term));
+  uint64_t x = Mix64(index * 0x100000001b3ull ^ Mix64(term));
   for (uint32_t i = 0; i < size; ++i) {
-    if (i % 8 == 0) x = Mix(x);
+    if (i % 8 == 0) x = Mix64(x);
     // Never 0: no sector of a payload reads as a hole.
     out[i] = static_cast<char>(static_cast<unsigned char>((x >> (8 * (i % 8))) | 1u));
   }

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/splitmix.h"
 #include "vfs/cow_bytes.h"
 #include "vfs/fault_points.h"
 
@@ -86,13 +87,6 @@ PendingOp MakeEntryOp(uint64_t seq, PendingKind kind, OpKind call, InodeId dir, 
   return op;
 }
 
-uint64_t SplitMix(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 DiskNode& Ensure(DiskState& disk, InodeId id, FileKind kind) {
   auto [it, inserted] = disk.try_emplace(id);
   if (inserted) it->second.kind = kind;
@@ -134,7 +128,7 @@ void ApplyTornWrite(DiskNode& node, const PendingOp& op, const Survivor& s, uint
       case TearFill::kGarbage: {
         uint64_t rng = HashCombine(HashCombine(s.garbage_seed, op.seq), i);
         std::vector<std::byte> junk(bytes.size());
-        for (auto& b : junk) b = static_cast<std::byte>(SplitMix(rng) & 0xff);
+        for (auto& b : junk) b = static_cast<std::byte>(SplitMix64(rng) & 0xff);
         node.data.Write(r.begin, junk);
         break;
       }
@@ -1285,24 +1279,24 @@ CrashImageSpec SimVfs::SampleCrashImage(const CrashEnumerationOptions& options, 
     case PersistenceModel::kStrict:
       return {};
     case PersistenceModel::kPrefix: {
-      size_t k = static_cast<size_t>(SplitMix(rng) % (st.pending.size() + 1));
+      size_t k = static_cast<size_t>(SplitMix64(rng) % (st.pending.size() + 1));
       for (size_t i = 0; i < k; ++i) picked.push_back(i);
       break;
     }
     case PersistenceModel::kSubset:
       for (size_t i = 0; i < st.pending.size(); ++i) {
-        if (SplitMix(rng) & 1) picked.push_back(i);
+        if (SplitMix64(rng) & 1) picked.push_back(i);
       }
       break;
   }
   CrashImageSpec spec;
   for (size_t i : picked) spec.survivors.push_back(Survivor{st.pending[i].seq, Survivor::Mode::kWhole, 0, 0, TearFill::kZeros, 0});
   // One in four images tears one survivor (the last one, for prefix).
-  if (!picked.empty() && SplitMix(rng) % 4 == 0) {
+  if (!picked.empty() && SplitMix64(rng) % 4 == 0) {
     size_t j = options.model == PersistenceModel::kPrefix ? picked.size() - 1
-                                                          : static_cast<size_t>(SplitMix(rng) % picked.size());
+                                                          : static_cast<size_t>(SplitMix64(rng) % picked.size());
     std::vector<Survivor> partials = PartialSurvivals(st.pending[picked[j]], st.options.sector_size, options);
-    if (!partials.empty()) spec.survivors[j] = partials[SplitMix(rng) % partials.size()];
+    if (!partials.empty()) spec.survivors[j] = partials[SplitMix64(rng) % partials.size()];
   }
   return spec;
 }

@@ -319,5 +319,79 @@ TEST(WalPeriodicSyncTest, CloseStopsTheSyncerPromptly) {
   EXPECT_EQ(Indexes(Survivors(vfs, o).entries), Range(1, 1));  // Close synced
 }
 
+// --- SetSyncPolicy (TDengine's walAlter) ------------------------------------------
+
+TEST(WalSetSyncPolicyTest, FromFsyncToWriteSavesStopSyncingAndTheWatermarkStays) {
+  vfs::SimVfs vfs;
+  WalOptions o = Level(WalLevel::kFsync);
+  auto w = MustCreate(vfs, "m", o);
+  ASSERT_NE(w, nullptr);
+  ASSERT_OK(w->Save(HardState{1, 1, 0}, One(1, "a")));
+  ASSERT_OK(w->SetSyncPolicy(WalLevel::kWrite, std::chrono::milliseconds(0)));
+  uint64_t seq = LastSeq(vfs);
+  ASSERT_OK(w->Save(HardState{1, 1, 1}, One(2, "b")));
+  EXPECT_EQ(SyncsSince(vfs, seq), 0u);
+  EXPECT_EQ(w->durable().last_index, 1u);
+  EXPECT_EQ(Indexes(Survivors(vfs, o).entries), Range(1, 1));
+  ASSERT_OK(w->Sync());
+  EXPECT_EQ(w->durable().last_index, 2u);
+  EXPECT_EQ(Indexes(Survivors(vfs, o).entries), Range(1, 2));
+}
+
+TEST(WalSetSyncPolicyTest, FromWriteBackToFsyncTheNextSaveSyncsEverything) {
+  vfs::SimVfs vfs;
+  WalOptions o = Level(WalLevel::kWrite);
+  auto w = MustCreate(vfs, "m", o);
+  ASSERT_NE(w, nullptr);
+  ASSERT_OK(w->Save(HardState{1, 1, 0}, One(1, "a")));
+  ASSERT_OK(w->SetSyncPolicy(WalLevel::kFsync, std::chrono::milliseconds(0)));
+  EXPECT_EQ(w->durable().last_index, 0u);  // changing the policy syncs nothing
+  ASSERT_OK(w->Save(HardState{1, 1, 1}, One(2, "b")));
+  EXPECT_EQ(w->durable().last_index, 2u);
+  EXPECT_EQ(Indexes(Survivors(vfs, o).entries), Range(1, 2));
+}
+
+TEST(WalSetSyncPolicyTest, TurningOnAPeriodStartsTheBackgroundSyncer) {
+  vfs::SimVfs vfs;
+  WalOptions o = Level(WalLevel::kFsync, std::chrono::milliseconds(0), /*background=*/true);
+  auto w = MustCreate(vfs, "m", o);
+  ASSERT_NE(w, nullptr);
+  ASSERT_OK(w->SetSyncPolicy(WalLevel::kFsync, std::chrono::milliseconds(5)));
+  ASSERT_OK(w->Save(HardState{1, 1, 0}, One(1, "a")));
+  EXPECT_TRUE(Eventually([&] { return w->durable().last_index == 1; }));
+  // And turning it off again leaves the syncer asleep until Close.
+  ASSERT_OK(w->SetSyncPolicy(WalLevel::kWrite, std::chrono::milliseconds(0)));
+  ASSERT_OK(w->Save(HardState{1, 1, 1}, One(2, "b")));
+  EXPECT_EQ(w->durable().last_index, 1u);
+  ASSERT_OK(w->Close());
+}
+
+TEST(WalSetSyncPolicyTest, ABadPeriodOrAClosedWalIsRefused) {
+  vfs::SimVfs vfs;
+  auto w = MustCreate(vfs, "m", Level(WalLevel::kFsync));
+  ASSERT_NE(w, nullptr);
+  EXPECT_CODE(w->SetSyncPolicy(WalLevel::kFsync, std::chrono::hours(2)), Code::kInvalidArgument);
+  EXPECT_EQ(w->options().fsync_period.count(), 0);  // unchanged
+  ASSERT_OK(w->Close());
+  EXPECT_FALSE(w->SetSyncPolicy(WalLevel::kWrite, std::chrono::milliseconds(0)).ok());
+}
+
+TEST(WalDurableMarkTest, CarriesTheNewestSnapshotRecordWrittenOrRead) {
+  vfs::SimVfs vfs;
+  WalOptions o = Level(WalLevel::kFsync);
+  auto w = MustCreate(vfs, "m", o);
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->durable().snapshot_index, 0u);
+  ASSERT_OK(w->Save(HardState{1, 1, 3}, Ents(1, 4)));
+  ASSERT_OK(w->SaveSnapshot(SnapshotRecord{3, 1, std::string("\x08\x01", 2)}));
+  EXPECT_EQ(w->durable().snapshot_index, 3u);
+  ASSERT_OK(w->Close());
+  ReadResult read;
+  auto again = MustReopen(vfs, &read, o);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->durable().snapshot_index, 3u);
+  EXPECT_EQ(again->durable().last_index, 4u);
+}
+
 }  // namespace
 }  // namespace walcrash::etcd
