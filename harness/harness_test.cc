@@ -164,6 +164,23 @@ TEST(Isolation, ASignalInTheChildIsReportedNotFatal) {
   EXPECT_EQ(fine->output, "verdict");
 }
 
+TEST(Explorer, IsolatedChecksGiveTheSameFindingsAsInProcessOnes) {
+  Workload w = Small(1, "no_dir_fsync_after_cut");
+  ExploreOptions o = Quick();
+  o.models = {vfs::PersistenceModel::kStrict};
+  o.media_faults = false;
+  auto in_process = Explore(w, o);
+  o.isolate = true;
+  auto isolated = Explore(w, o);
+  ASSERT_TRUE(in_process.ok() && isolated.ok());
+  EXPECT_GT(in_process->findings, 0u);
+  EXPECT_EQ(isolated->findings, in_process->findings);
+  ASSERT_EQ(isolated->reproducers.size(), in_process->reproducers.size());
+  for (size_t i = 0; i < isolated->reproducers.size(); ++i) {
+    EXPECT_EQ(isolated->reproducers[i].ToJson(), in_process->reproducers[i].ToJson());
+  }
+}
+
 TEST(CallHookVfs, CallsTheHookBeforeEveryCrashRelevantCallOnly) {
   vfs::SimVfs sim;
   std::vector<std::string> seen;
