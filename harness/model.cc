@@ -70,7 +70,7 @@ void RaftLogModel::ReadPrefix(size_t length, RecoveredLog& header, EntryVisitor 
     if (r.kind == ModelRecord::Kind::kSnapshot && r.snapshot.index <= header.state.commit) snapshot = r.snapshot;
   }
   header.snapshot = snapshot;
-  size_t count = 0;
+  [[maybe_unused]] size_t count = 0;  // checks the no-gap rule in debug builds
   for (size_t i = 0; i < length; ++i) {
     const ModelRecord& r = stream_[i];
     if (r.kind != ModelRecord::Kind::kEntry || r.entry.index <= snapshot.index) continue;
