@@ -33,7 +33,7 @@ ExploreOptions Quick() {
 }
 
 TEST(Explorer, FindsNothingOnTheCorrectEngine) {
-  for (uint64_t seed : {1, 2, 3}) {
+  for (uint64_t seed : {1u, 2u, 3u}) {
     auto report = Explore(Small(seed), Quick());
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_GT(report->crash_points, 20u);
@@ -74,7 +74,7 @@ TEST_P(KnownBug, IsFoundAndItsReproducerReplaysToTheSameVerdict) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryEtcdSwitch, KnownBug, ::testing::ValuesIn(KnownBugNames("etcd")),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(Replay, ACaseThatPassesReplaysToPass) {
   Reproducer r;

@@ -124,9 +124,15 @@ std::optional<Violation> CheckAfterRecovery(vfs::SimVfs& recovered_image, const 
   if (!third.ok()) return Make(kOracleWriteAfterRecovery, third.status().ToString());
   auto read = (*third)->Recover();
   if (!read.ok()) {
-    return Make(kOracleWriteAfterRecovery,
-                fmt::format("after writing {} entries on the recovered WAL and a crash, recovery failed: {}",
-                            entries.size(), read.status().ToString()));
+    std::string what = fmt::format("after writing {} entries on the recovered WAL and a crash, recovery failed: {}",
+                                   entries.size(), read.status().ToString());
+    // A broken chain or a half-made segment the new writes left is the
+    // finding's name.
+    auto structure = (*third)->CheckStructure(**third_image);
+    if (!structure.empty() && structure.front().oracle != kOracleCleanTail) {
+      return Make(structure.front().oracle, structure.front().message + "; " + what);
+    }
+    return Make(kOracleWriteAfterRecovery, what);
   }
   if (read->Digest() != expected.Digest()) {
     return Make(kOracleWriteAfterRecovery,

@@ -82,6 +82,27 @@ void RaftLogModel::ReadPrefix(size_t length, RecoveredLog& header, EntryVisitor 
   }
 }
 
+bool RaftLogModel::ReadAllAgreesWithRaft(uint64_t snapshot_index) const {
+  // etcd's ReadAll skips entries at or below the snapshot without letting
+  // them truncate what follows, and starts at the segment that holds the
+  // snapshot index: a stale entry above the snapshot that only an overwrite
+  // below it removed comes back or not depending on where segments were cut.
+  std::vector<const LogEntry*> read;
+  for (const ModelRecord& r : stream_) {
+    if (r.kind != ModelRecord::Kind::kEntry || r.entry.index <= snapshot_index) continue;
+    size_t keep = static_cast<size_t>(r.entry.index - snapshot_index - 1);
+    if (keep > read.size()) return false;
+    read.resize(keep);
+    read.push_back(&r.entry);
+  }
+  size_t first = static_cast<size_t>(std::min<uint64_t>(snapshot_index, entries_.size()));
+  if (read.size() != entries_.size() - first) return false;
+  for (size_t i = 0; i < read.size(); ++i) {
+    if (read[i]->index != entries_[first + i].index || read[i]->term != entries_[first + i].term) return false;
+  }
+  return true;
+}
+
 RecoveredLog RaftLogModel::Read(size_t length) const {
   RecoveredLog out;
   std::vector<const LogEntry*> entries;
@@ -172,7 +193,7 @@ ResolvedOp RaftLogModel::Begin(const Op& op) {
       issue_entries_and_state();
       break;
     case OpKind::kSnapshot: {
-      if (state_.commit == 0 || state_.commit <= snapshot_.index) {
+      if (state_.commit == 0 || state_.commit <= snapshot_.index || !ReadAllAgreesWithRaft(state_.commit)) {
         r.noop = true;
         break;
       }

@@ -16,6 +16,13 @@
 // (etcd's CRC records, each segment's metadata and repeated hard state)
 // change nothing a reader sees, so they are not in the stream.
 //
+// One etcd quirk is kept out of workloads: ReadAll skips entries at or below
+// the snapshot index without letting them truncate what follows, and starts
+// at the segment that holds the snapshot index. After raft overwrote a suffix
+// from index i and later snapshotted at s >= i while stale entries above s
+// remain in the stream, the log ReadAll returns depends on where segments
+// were cut. A snapshot in that state resolves to a no-op.
+//
 // Operations resolve here: Begin(op) turns a relative workload operation
 // into the concrete call (entries, hard state, snapshot) and issues its
 // records; the runner then makes the call and, when it succeeds, calls
@@ -95,6 +102,12 @@ class RaftLogModel {
 
  private:
   void Issue(ModelRecord record);
+  // Whether etcd's ReadAll from a snapshot at `snapshot_index` gives raft's
+  // log whatever segment it starts reading at. It does not after an overwrite
+  // that truncated below the snapshot index left stale entries above it: a
+  // snapshot there resolves to a no-op (the model could not say which log a
+  // correct WAL returns; see the note in the header).
+  bool ReadAllAgreesWithRaft(uint64_t snapshot_index) const;
   uint64_t TermAt(uint64_t index) const;
   // Read(length) without payloads: the header and the digests of its entries.
   template <typename EntryVisitor>

@@ -1,6 +1,7 @@
 // The walcrash subcommands, one file per group:
 //   cmd_demo.cc   vfs-demo
 //   cmd_etcd.cc   inspect, dump, verify, repair, write (etcd's WAL)
+//   cmd_harness.cc explore, replay, mutants (the crash-consistency harness)
 // Each group adds its subcommands to the app and a runner for each; main
 // parses once and runs the runner of the subcommand that was given.
 //
@@ -27,5 +28,6 @@ struct Command {
 
 void AddDemoCommands(CLI::App& app, std::vector<Command>& commands);
 void AddEtcdCommands(CLI::App& app, std::vector<Command>& commands);
+void AddHarnessCommands(CLI::App& app, std::vector<Command>& commands);
 
 }  // namespace walcrash::cli

@@ -7,13 +7,24 @@
 //   walcrash verify DIR [--snapshot-index I --snapshot-term T]
 //   walcrash repair DIR
 //   walcrash write DIR --from FILE.json [--segment-size BYTES] [--batch N]
+//   walcrash explore [--engine etcd] [--workload FILE | --seed N --ops K] [--model M ...]
+//                    [--bug NAME ...] [--budget SECONDS] [--json REPORT] [--out DIR]
+//                    [--every-sync] [--max-images N] [--samples N] [--faults FILE_OR_TEXT]
+//                    [--media-faults] [--recovery-crashes] [--shard i/n] [--isolate]
+//                    [--segment-size BYTES] [--no-minimize]
+//   walcrash replay FILE [--quiet]
+//   walcrash mutants [--budget SECONDS] [--cases N] [--json FILE] [--out DIR] [--quick]
 //   walcrash --version
 //
 // The commands live in one file per group (commands.h): cmd_demo.cc holds
-// vfs-demo, cmd_etcd.cc the commands on etcd WAL directories.
+// vfs-demo, cmd_etcd.cc the commands on etcd WAL directories, cmd_harness.cc
+// the crash-consistency harness (explore, replay, mutants).
 //
-// Exit codes: 0 ok, 1 the WAL or the input has a problem (reported), 2 a
-// usage error (every CLI11 parse error; --help and --version exit 0).
+// Exit codes: 0 ok, 1 the WAL or the input has a problem (reported; for
+// explore, findings; for replay, a verdict other than the recorded one; for
+// mutants, a switch no technique killed or a finding in the correct engine),
+// 2 a usage error (every CLI11 parse error, and option values a command
+// rejects before it runs; --help and --version exit 0).
 // Errors are values (Status); no exception leaves main: anything unexpected
 // is caught and reported as an internal error (exit 1).
 #include <cstdio>
@@ -48,6 +59,7 @@ int Main(int argc, char** argv) {
   std::vector<Command> commands;
   AddDemoCommands(app, commands);
   AddEtcdCommands(app, commands);
+  AddHarnessCommands(app, commands);
 
   try {
     app.parse(argc, argv);
