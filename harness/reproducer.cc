@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/text_lines.h"
+
 namespace walcrash::harness {
 
 namespace {
@@ -11,12 +13,8 @@ using nlohmann::json;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > start) out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
+  for (std::string_view line : SplitLines(text)) {
+    if (!line.empty()) out.emplace_back(line);
   }
   return out;
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text_lines.h"
+
 namespace walcrash::harness {
 
 namespace {
@@ -135,13 +137,10 @@ std::string Workload::ToText() const {
 
 Result<Workload> Workload::Parse(std::string_view text) {
   Workload w;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view raw = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    std::string_view line = raw.substr(0, raw.find('#'));
+  const std::vector<std::string_view> lines = SplitLines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t line_no = i + 1;
+    std::string_view line = lines[i].substr(0, lines[i].find('#'));
     std::vector<std::string_view> tokens = Tokens(line);
     if (tokens.empty()) continue;
     auto at_line = [&](Status s) { return s.Annotate(fmt::format("line {}", line_no)); };

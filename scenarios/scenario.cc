@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text_lines.h"
 #include "harness/oracles.h"
 #include "harness/wal_under_test.h"
 #include "harness/workload_runner.h"
@@ -80,12 +81,10 @@ class ScenarioParser {
     // Directive lines become blank lines of the workload text, so the line
     // numbers Workload::Parse reports are the file's.
     std::string workload_text;
-    size_t line_no = 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view raw = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      ++line_no;
+    const std::vector<std::string_view> lines = SplitLines(text);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const size_t line_no = i + 1;
+      std::string_view raw = lines[i];
       auto directive = Directive(raw, line_no);
       if (!directive.ok()) return directive.status();
       if (!*directive) workload_text.append(raw);

@@ -16,21 +16,9 @@ namespace {
 
 using testing::ProcessResult;
 using testing::RunProcess;
+using testing::Walcrash;
+using testing::WriteFile;
 
-ProcessResult Walcrash(const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  argv.reserve(args.size() + 1);
-  argv.emplace_back(WALCRASH_BIN);
-  for (const std::string& a : args) argv.push_back(a);
-  ProcessResult r = RunProcess(argv);
-  EXPECT_TRUE(r.error.empty()) << r.error;
-  return r;
-}
-
-void WriteFile(const std::filesystem::path& p, const std::string& contents) {
-  std::ofstream out(p, std::ios::binary);
-  out << contents;
-}
 
 class CliExit : public ::testing::Test {
  protected:

@@ -18,24 +18,12 @@ namespace {
 using testing::ProcessResult;
 using testing::ReadFileOrEmpty;
 using testing::RunProcess;
+using testing::Walcrash;
+using testing::WriteFile;
 
 // A generated workload on which the cut bug (etcd #6368) is found.
 constexpr const char* kCutBugSeed = "2";
 
-ProcessResult Walcrash(const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  argv.reserve(args.size() + 1);
-  argv.emplace_back(WALCRASH_BIN);
-  for (const std::string& a : args) argv.push_back(a);
-  ProcessResult r = RunProcess(argv);
-  EXPECT_TRUE(r.error.empty()) << r.error;
-  return r;
-}
-
-void WriteFile(const std::filesystem::path& p, const std::string& contents) {
-  std::ofstream out(p, std::ios::binary);
-  out << contents;
-}
 
 nlohmann::json ParseJsonFile(const std::string& path) {
   return nlohmann::json::parse(ReadFileOrEmpty(path), nullptr, /*allow_exceptions=*/false);

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace walcrash::testing {
@@ -74,6 +76,25 @@ inline ProcessResult RunProcess(const std::vector<std::string>& argv) {
   std::error_code ec;
   std::filesystem::remove_all(templ, ec);
   return r;
+}
+
+// Runs the walcrash binary under test (WALCRASH_BIN, set by each CLI test
+// target) with `args`; a failure to start it fails the test.
+#ifdef WALCRASH_BIN
+inline ProcessResult Walcrash(const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(args.size() + 1);
+  argv.emplace_back(WALCRASH_BIN);
+  for (const std::string& a : args) argv.push_back(a);
+  ProcessResult r = RunProcess(argv);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  return r;
+}
+#endif
+
+inline void WriteFile(const std::filesystem::path& p, const std::string& contents) {
+  std::ofstream out(p, std::ios::binary);
+  out << contents;
 }
 
 }  // namespace walcrash::testing
