@@ -23,6 +23,15 @@ std::optional<Violation> CheckOutcome(const Result<RecoveredLog>& recovered, boo
                           recovered.status().ToString()));
 }
 
+// A recovery that failed on a broken CRC chain or a half-made segment is
+// named by that structure check (not by junk past the tail: that is what
+// recovery failed on, whatever the cause).
+std::optional<Violation> NamedByStructure(const WalUnderTest& wal, vfs::Vfs& image, const std::string& failure) {
+  std::vector<Violation> structure = wal.CheckStructure(image);
+  if (structure.empty() || structure.front().oracle == kOracleCleanTail) return std::nullopt;
+  return Make(structure.front().oracle, structure.front().message + "; " + failure);
+}
+
 }  // namespace
 
 std::string MediaFault::ToString() const { return fmt::format("flip {}@{}^{:02x}", path, offset, mask); }
@@ -126,12 +135,7 @@ std::optional<Violation> CheckAfterRecovery(vfs::SimVfs& recovered_image, const 
   if (!read.ok()) {
     std::string what = fmt::format("after writing {} entries on the recovered WAL and a crash, recovery failed: {}",
                                    entries.size(), read.status().ToString());
-    // A broken chain or a half-made segment the new writes left is the
-    // finding's name.
-    auto structure = (*third)->CheckStructure(**third_image);
-    if (!structure.empty() && structure.front().oracle != kOracleCleanTail) {
-      return Make(structure.front().oracle, structure.front().message + "; " + what);
-    }
+    if (auto named = NamedByStructure(**third, **third_image, what)) return named;
     return Make(kOracleWriteAfterRecovery, what);
   }
   if (read->Digest() != expected.Digest()) {
@@ -181,12 +185,7 @@ ImageVerdict CheckImage(const vfs::SimVfs& crashed, const vfs::CrashImageSpec& s
     if (!wal.ok()) return fail(Make(kOracleRecoveryOutcome, wal.status().ToString()), true);
     auto read = (*wal)->Recover();
     if (auto v = CheckOutcome(read, may_corrupt, "recovery")) {
-      // A broken chain or a half-made segment that explains the error is
-      // the finding (not junk past the tail: that is what recovery failed on).
-      auto structure = (*wal)->CheckStructure(**image);
-      if (!structure.empty() && structure.front().oracle != kOracleCleanTail) {
-        v = Violation{structure.front().oracle, structure.front().message + "; recovery: " + read.status().ToString()};
-      }
+      if (auto named = NamedByStructure(**wal, **image, "recovery: " + read.status().ToString())) v = named;
       return fail(v, true);
     }
     if (!read.ok()) {
