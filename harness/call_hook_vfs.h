@@ -28,6 +28,13 @@
 
 namespace walcrash::harness {
 
+// The kinds of call a crash point can come before (an open only when it
+// creates or truncates): the mutating calls and the three syncs.
+constexpr bool IsCrashPointKind(vfs::OpKind op) {
+  return vfs::IsMutating(op) || op == vfs::OpKind::kSync || op == vfs::OpKind::kDataSync ||
+         op == vfs::OpKind::kDirSync;
+}
+
 struct PendingCall {
   uint64_t calls_done = 0;  // crash-relevant calls completed before this one
   vfs::OpKind op = vfs::OpKind::kWrite;

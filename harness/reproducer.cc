@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "common/text_lines.h"
+#include "common/text.h"
 
 namespace walcrash::harness {
 

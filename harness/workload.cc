@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "common/text_lines.h"
+#include "common/text.h"
 
 namespace walcrash::harness {
 
@@ -13,19 +13,6 @@ namespace {
 
 constexpr std::string_view kOpNames[] = {"create", "save",   "overwrite", "commit", "elect",  "snapshot",
                                          "sync",   "tick",   "release",   "reopen", "policy"};
-
-std::vector<std::string_view> Tokens(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 Status Bad(std::string_view line, std::string_view why) {
   return Status(Code::kInvalidArgument, "", fmt::format("workload: '{}': {}", line, why));
@@ -86,7 +73,7 @@ std::string Op::ToText() const {
 }
 
 Result<Op> Op::Parse(std::string_view line) {
-  std::vector<std::string_view> tokens = Tokens(line);
+  std::vector<std::string_view> tokens = SplitWords(line);
   if (tokens.empty()) return Bad(line, "empty operation");
   Op op;
   size_t k = 0;
@@ -141,7 +128,7 @@ Result<Workload> Workload::Parse(std::string_view text) {
   for (size_t i = 0; i < lines.size(); ++i) {
     const size_t line_no = i + 1;
     std::string_view line = lines[i].substr(0, lines[i].find('#'));
-    std::vector<std::string_view> tokens = Tokens(line);
+    std::vector<std::string_view> tokens = SplitWords(line);
     if (tokens.empty()) continue;
     auto at_line = [&](Status s) { return s.Annotate(fmt::format("line {}", line_no)); };
     if (tokens[0] == "engine") {

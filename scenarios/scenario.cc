@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "common/text_lines.h"
+#include "common/text.h"
+#include "harness/call_hook_vfs.h"
 #include "harness/oracles.h"
 #include "harness/wal_under_test.h"
 #include "harness/workload_runner.h"
@@ -26,24 +27,13 @@ constexpr size_t kScenarioSamplesPerPoint = 16;
 
 constexpr std::string_view kCorrect = "correct";
 constexpr std::string_view kPass = "pass";
+// A scenario file may come with CRLF line ends.
+constexpr std::string_view kBlanks = " \t\r";
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::vector<std::string_view> Words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
 }
 
 std::optional<uint64_t> ParseCount(std::string_view text) {
@@ -53,17 +43,12 @@ std::optional<uint64_t> ParseCount(std::string_view text) {
   return v;
 }
 
-// Calls the explorer can crash before (call_hook_vfs.h); a filter on any
-// other kind would silently match nothing.
-bool IsCrashPointKind(vfs::OpKind kind) {
-  return vfs::IsMutating(kind) || kind == vfs::OpKind::kSync || kind == vfs::OpKind::kDataSync ||
-         kind == vfs::OpKind::kDirSync;
-}
-
+// A filter on a kind the explorer never crashes before (call_hook_vfs.h)
+// would silently match nothing.
 std::string CrashPointKinds() {
   std::vector<std::string_view> names;
   for (size_t i = 0; i < vfs::kOpKindNames.size(); ++i) {
-    if (IsCrashPointKind(static_cast<vfs::OpKind>(i))) names.push_back(vfs::kOpKindNames[i]);
+    if (harness::IsCrashPointKind(static_cast<vfs::OpKind>(i))) names.push_back(vfs::kOpKindNames[i]);
   }
   return fmt::format("{}", fmt::join(names, ", "));
 }
@@ -109,7 +94,7 @@ class ScenarioParser {
   // True when the line was a directive (or a comment), false when it belongs
   // to the workload.
   Result<bool> Directive(std::string_view raw, size_t line_no) {
-    std::vector<std::string_view> head = Words(raw);
+    std::vector<std::string_view> head = SplitWords(raw, kBlanks);
     if (head.empty() || head.front().starts_with('#')) return true;
     const std::string_view keyword = head.front();
     // A title or a note is prose: '#' there is an issue number, not a comment.
@@ -125,7 +110,7 @@ class ScenarioParser {
       return true;
     }
     std::string_view line = raw.substr(0, raw.find('#'));
-    std::vector<std::string_view> words = Words(line);
+    std::vector<std::string_view> words = SplitWords(line, kBlanks);
     std::vector<std::string_view> args(words.begin() + 1, words.end());
     Status s;
     if (keyword == "expect") {
@@ -196,7 +181,7 @@ class ScenarioParser {
         filter.op = *op;
       } else if (key == "call") {
         std::optional<vfs::OpKind> kind = vfs::ParseOpKind(value);
-        if (!kind || !IsCrashPointKind(*kind)) {
+        if (!kind || !harness::IsCrashPointKind(*kind)) {
           return ErrorAt(line_no, fmt::format("crash: call={} is not a kind of call the explorer crashes before ({})",
                                               value, CrashPointKinds()));
         }
