@@ -10,5 +10,10 @@ if(WALCRASH_BUILD_FUZZ)
     message(FATAL_ERROR "WALCRASH_BUILD_FUZZ needs clang (libFuzzer)")
   endif()
   # Instrument everything for coverage; fuzz targets link the driver themselves.
-  add_compile_options(-fsanitize=fuzzer-no-link)
+  # OSS-Fuzz passes its own instrumentation in CFLAGS/CXXFLAGS (and an engine
+  # that may not be libFuzzer): ci/oss-fuzz/build.sh turns this off.
+  option(WALCRASH_FUZZ_INSTRUMENT "Compile with -fsanitize=fuzzer-no-link" ON)
+  if(WALCRASH_FUZZ_INSTRUMENT)
+    add_compile_options(-fsanitize=fuzzer-no-link)
+  endif()
 endif()

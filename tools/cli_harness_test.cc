@@ -217,5 +217,59 @@ TEST_F(CliHarness, HelpListsTheHarnessCommands) {
   }
 }
 
+// A fuzz_crash_schedule input libFuzzer saved with the switch on (committed
+// under fuzz/regressions/fuzz_crash_schedule/no_dir_fsync_after_cut/).
+std::string SavedFuzzFinding() {
+  const std::filesystem::path dir =
+      std::filesystem::path(WALCRASH_FUZZ_REGRESSIONS) / "fuzz_crash_schedule" / "no_dir_fsync_after_cut";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) return entry.path().string();
+  return "";
+}
+
+TEST_F(CliHarness, ReplayOfAFuzzInputShowsTheCaseTheTraceAndTheFindingWithItsSwitch) {
+  const std::string input = SavedFuzzFinding();
+  ASSERT_FALSE(input.empty());
+  ProcessResult r = Walcrash({"replay", "--bug", "no_dir_fsync_after_cut", input});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("Fuzz input (fuzz_crash_schedule)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("switches no_dir_fsync_after_cut"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("== VFS trace up to the crash"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("replay: FINDING durability"), std::string::npos) << r.out;
+}
+
+TEST_F(CliHarness, ReplayOfTheSameFuzzInputOnTheCorrectEnginePasses) {
+  ProcessResult r = Walcrash({"replay", "--quiet", SavedFuzzFinding()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("replay: pass: every oracle holds"), std::string::npos) << r.out;
+}
+
+TEST_F(CliHarness, FuzzToReproWritesAReproducerThatReplaysToTheSameVerdict) {
+  ProcessResult r = Walcrash({"fuzz-to-repro", "--bug", "no_dir_fsync_after_cut", SavedFuzzFinding(), Path("r.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  nlohmann::json j = ParseJsonFile(Path("r.json"));
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["oracle"], "durability");
+  ProcessResult again = Walcrash({"replay", "--quiet", Path("r.json")});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("same verdict as recorded (durability)"), std::string::npos) << again.out;
+}
+
+TEST_F(CliHarness, AnyBytesReplayAsAFuzzInputWhenToldSo) {
+  WriteFile(Path("notes.txt"), "these words are a crash schedule too\n");
+  ProcessResult r = Walcrash({"replay", "--as", "fuzz", "--quiet", Path("notes.txt")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("replay: pass"), std::string::npos) << r.out;
+}
+
+TEST_F(CliHarness, FuzzToReproNamesAnUnknownSwitchAndAMissingInput) {
+  ProcessResult bad_switch = Walcrash({"fuzz-to-repro", "--bug", "no_such_bug", SavedFuzzFinding(), Path("r.json")});
+  EXPECT_EQ(bad_switch.exit_code, 2);
+  EXPECT_NE(bad_switch.err.find("no_such_bug"), std::string::npos) << bad_switch.err;
+  ProcessResult missing = Walcrash({"fuzz-to-repro", Path("absent"), Path("r.json")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("absent: no such file"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(Path("r.json")));
+}
+
 }  // namespace
 }  // namespace walcrash::cli

@@ -7,9 +7,13 @@
 //       Explores a workload (or the default campaign) at every crash point,
 //       checks every crash image against the oracles, writes one minimised
 //       reproducer per failing oracle to --out and replays each to be sure.
-//   replay FILE [--quiet]
+//   replay FILE [--quiet] [--as auto|reproducer|scenario|fuzz] [--bug NAME ...]
 //       A reproducer (JSON): replays it and says whether the verdict is the
 //       recorded one. A scenario file: runs it and checks its expectations.
+//       A fuzz_crash_schedule input (a crash file): resolves it into the case
+//       it stands for and replays that, with the same trace and verdict.
+//   fuzz-to-repro IN OUT [--bug NAME ...]
+//       Writes the reproducer file a fuzz_crash_schedule input stands for.
 //   mutants [--budget SECONDS] [--cases N] [--json FILE] [--out DIR] [--quick]
 //       Every known-bug switch through the explorer and the RapidCheck state
 //       machine; then the correct engine through both.
@@ -19,7 +23,8 @@
 // workload file read and parsed, before anything runs). replay: 0 the
 // verdict is the recorded one (every expectation met, for a scenario), 1 it
 // differs, or FILE is missing or not a reproducer or scenario (named in the
-// message, as the etcd commands name a bad input), 2 usage. mutants: 0 every
+// message, as the etcd commands name a bad input), 2 usage; for a fuzz
+// input, 0 every oracle holds, 1 a finding. mutants: 0 every
 // switch killed and the correct engine clean, 1 otherwise, 2 usage.
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -46,7 +51,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "harness/campaign.h"
+#include "harness/crash_schedule.h"
 #include "harness/explorer.h"
 #include "harness/minimizer.h"
 #include "harness/oracles.h"
@@ -735,7 +742,42 @@ int RunExplore(const ExploreCliOptions& o) {
 struct ReplayCliOptions {
   std::string file;
   bool quiet = false;
+  std::string as = "auto";        // auto, reproducer, scenario, fuzz
+  std::vector<std::string> bugs;  // fuzz inputs: the engine's switches (else $WALCRASH_FUZZ_BUGS)
 };
+
+// The known-bug switches a fuzz input runs with: --bug, else the variable
+// the fuzz target reads, so that a crash file replays as it was found.
+std::string FuzzBugs(const std::vector<std::string>& bugs) {
+  if (!bugs.empty()) return Join(SplitCommas(bugs), ",");
+  const char* env = std::getenv("WALCRASH_FUZZ_BUGS");
+  return env == nullptr || std::string_view(env) == "none" ? std::string() : std::string(env);
+}
+
+// A fuzz_crash_schedule input (harness/crash_schedule.h), resolved into the
+// reproducer it stands for (verdict included). Errors name the file.
+Result<Reproducer> ReproducerOfFuzzInput(const std::string& path, const std::string& bytes,
+                                         const std::vector<std::string>& bug_options) {
+  harness::CrashScheduleOptions options;
+  options.bugs = FuzzBugs(bug_options);
+  WALCRASH_RETURN_IF_ERROR(CheckBugNames(options.engine, SplitCommas({options.bugs})));
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  auto resolved = harness::ResolveCrashSchedule(harness::DecodeCrashSchedule({data, bytes.size()}, options));
+  if (!resolved.ok()) {
+    return Status(resolved.error().code(), path, FileProblem(path, resolved.error()));
+  }
+  return resolved;
+}
+
+// libFuzzer's names for what it saves, and the target's corpus directory.
+bool NamedLikeAFuzzInput(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string name = p.filename().string();
+  for (std::string_view prefix : {"crash-", "timeout-", "oom-", "leak-", "slow-unit-", "seed-"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return p.parent_path().filename() == "fuzz_crash_schedule";
+}
 
 // True when the bytes hold control characters no text file has (binary data).
 bool LooksBinary(std::string_view text) {
@@ -745,24 +787,25 @@ bool LooksBinary(std::string_view text) {
   });
 }
 
-int ReplayReproducer(const ReplayCliOptions& o, const std::string& text) {
-  if (!json::accept(text)) {
-    PrintError("replay", fmt::format("{}: not valid JSON (a reproducer file is a JSON object)", o.file));
-    return kExitProblem;
-  }
-  auto reproducer = Reproducer::FromJson(text);
-  if (!reproducer.ok()) {
-    PrintError("replay", fmt::format("{}: not a reproducer file: {}", o.file, reproducer.error().message()));
-    return kExitProblem;
-  }
-  const Reproducer& r = *reproducer;
+// Replays `r` and prints the case, the trace and the verdict. `recorded`:
+// the verdict is the file's (a reproducer) rather than just computed (a
+// fuzz input); the exit then says whether the replay agrees with it.
+int ReplayAndPrint(const ReplayCliOptions& o, const Reproducer& r, bool recorded) {
   auto replay = harness::Replay(r);
   if (!replay.ok()) {
     PrintError("replay", fmt::format("{}: cannot replay: {}", o.file, replay.error().ToString()));
     return kExitProblem;
   }
   if (!o.quiet) {
-    fmt::print("Reproducer {}\n", o.file);
+    fmt::print("{} {}\n", recorded ? "Reproducer" : "Fuzz input (fuzz_crash_schedule)", o.file);
+    if (!recorded) {
+      auto bugs = r.workload.options.find("bugs");
+      fmt::print("  engine {} with {}\n", r.workload.engine,
+                 bugs == r.workload.options.end() ? std::string("no known-bug switch") : "switches " + bugs->second);
+      fmt::print("  workload:\n");
+      const std::string workload = r.workload.ToText();
+      for (std::string_view line : SplitLines(workload)) fmt::print("    {}\n", line);
+    }
     if (r.kind == Reproducer::Kind::kLiveRun) {
       fmt::print("  the finding is in the live run (no crash)\n");
     } else {
@@ -775,10 +818,20 @@ int ReplayReproducer(const ReplayCliOptions& o, const std::string& text) {
       }
     }
     if (!r.fault_plan.empty()) fmt::print("  fault plan: {}\n", r.fault_plan);
-    fmt::print("  recorded verdict: {}\n", VerdictText(r.verdict));
+    if (recorded) fmt::print("  recorded verdict: {}\n", VerdictText(r.verdict));
     fmt::print("{}", replay->ToText());
   }
   const harness::Violation now = replay->verdict ? *replay->verdict : harness::Violation{};
+  if (!recorded) {
+    if (!replay->SameVerdictAs(r)) {
+      PrintError("replay", fmt::format("{}: internal error: the input gave {} but its replay {}", o.file,
+                                       VerdictText(r.verdict), VerdictText(now)));
+      return kExitProblem;
+    }
+    fmt::print("replay: {}\n", now.oracle.empty() ? "pass: every oracle holds"
+                                                   : fmt::format("FINDING {}: {}", now.oracle, now.message));
+    return now.oracle.empty() ? kExitOk : kExitProblem;
+  }
   if (replay->SameVerdictAs(r)) {
     fmt::print("replay: same verdict as recorded ({})\n", r.verdict.oracle.empty() ? "pass" : r.verdict.oracle);
     return kExitOk;
@@ -786,6 +839,28 @@ int ReplayReproducer(const ReplayCliOptions& o, const std::string& text) {
   fmt::print("replay: the verdict DIFFERS from the recorded one\n  recorded: {}\n  now:      {}\n",
              VerdictText(r.verdict), VerdictText(now));
   return kExitProblem;
+}
+
+int ReplayReproducer(const ReplayCliOptions& o, const std::string& text) {
+  if (!json::accept(text)) {
+    PrintError("replay", fmt::format("{}: not valid JSON (a reproducer file is a JSON object)", o.file));
+    return kExitProblem;
+  }
+  auto reproducer = Reproducer::FromJson(text);
+  if (!reproducer.ok()) {
+    PrintError("replay", fmt::format("{}: not a reproducer file: {}", o.file, reproducer.error().message()));
+    return kExitProblem;
+  }
+  return ReplayAndPrint(o, *reproducer, /*recorded=*/true);
+}
+
+int ReplayFuzzInput(const ReplayCliOptions& o, const std::string& bytes) {
+  auto reproducer = ReproducerOfFuzzInput(o.file, bytes, o.bugs);
+  if (!reproducer.ok()) {
+    PrintError("replay", reproducer.error().message());
+    return kExitProblem;
+  }
+  return ReplayAndPrint(o, *reproducer, /*recorded=*/false);
 }
 
 int ReplayScenario(const ReplayCliOptions& o) {
@@ -830,13 +905,56 @@ int RunReplay(const ReplayCliOptions& o) {
     PrintError("replay", InputProblem(text.error()));
     return kExitProblem;
   }
+  if (o.as == "reproducer") return ReplayReproducer(o, *text);
+  if (o.as == "scenario") return ReplayScenario(o);
+  if (o.as == "fuzz") return ReplayFuzzInput(o, *text);
+  // auto: JSON is a reproducer; files named as libFuzzer names what it saves
+  // (or in a fuzz_crash_schedule directory) are fuzz inputs; other text is a
+  // scenario. Other binary data is an error, not a guess: any bytes decode
+  // as a fuzz input, so a damaged reproducer would otherwise "replay".
   size_t first = text->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (*text)[first] == '{' && json::accept(*text)) return ReplayReproducer(o, *text);
+  if (NamedLikeAFuzzInput(o.file)) return ReplayFuzzInput(o, *text);
   if (first != std::string::npos && (*text)[first] == '{') return ReplayReproducer(o, *text);
   if (LooksBinary(*text)) {
-    PrintError("replay", fmt::format("{}: binary data, neither a reproducer (JSON) nor a scenario file", o.file));
+    PrintError("replay", fmt::format("{}: binary data, neither a reproducer (JSON) nor a scenario file (a "
+                                     "fuzz_crash_schedule input? say so with --as fuzz)",
+                                     o.file));
     return kExitProblem;
   }
   return ReplayScenario(o);
+}
+
+// --- fuzz-to-repro -------------------------------------------------------------------
+
+struct FuzzToReproCliOptions {
+  std::string in;
+  std::string out;
+  std::vector<std::string> bugs;
+};
+
+int RunFuzzToRepro(const FuzzToReproCliOptions& o) {
+  auto bytes = ReadInputFile(o.in);
+  if (!bytes.ok()) {
+    PrintError("fuzz-to-repro", InputProblem(bytes.error()));
+    return kExitUsage;
+  }
+  if (Status s = CheckOutputPath(o.out, "OUT"); !s.ok()) {
+    PrintError("fuzz-to-repro", std::string(s.message()));
+    return kExitUsage;
+  }
+  auto reproducer = ReproducerOfFuzzInput(o.in, *bytes, o.bugs);
+  if (!reproducer.ok()) {
+    PrintError("fuzz-to-repro", reproducer.error().message());
+    return kExitUsage;
+  }
+  if (Status s = WriteOutputFile(o.out, reproducer->ToJson()); !s.ok()) {
+    PrintError("fuzz-to-repro", std::string(s.message()));
+    return kExitProblem;
+  }
+  fmt::print("wrote {}: {}\n  walcrash replay {} shows it step by step\n", o.out, VerdictText(reproducer->verdict),
+             o.out);
+  return kExitOk;
 }
 
 // --- mutants -------------------------------------------------------------------------
@@ -1099,9 +1217,29 @@ void AddHarnessCommands(CLI::App& app, std::vector<Command>& commands) {
       "replay",
       "Replay a reproducer file (JSON) and show why it fails, or run a scenario file and check its\n"
       "expectations. Exit 0 when the verdict is the recorded one (every expectation met), 1 otherwise");
-  replay->add_option("FILE", replay_ptr->file, "A reproducer (.json) or a scenario file")->required();
+  replay->add_option("FILE", replay_ptr->file, "A reproducer (.json), a scenario file, or a fuzz_crash_schedule input")
+      ->required();
   replay->add_flag("--quiet", replay_ptr->quiet, "Print only the verdicts, not the replay text");
+  replay->add_option("--as", replay_ptr->as,
+                     "What FILE is; auto: JSON is a reproducer, libFuzzer's file names (crash-..., or a file in\n"
+                     "a fuzz_crash_schedule directory) are fuzz inputs, other text is a scenario")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "reproducer", "scenario", "fuzz"}));
+  replay->add_option("--bug", replay_ptr->bugs,
+                     "A fuzz input: run the engine with this known-bug switch (repeatable; default: $WALCRASH_FUZZ_BUGS)");
   commands.push_back({replay, [replay_ptr] { return RunReplay(*replay_ptr); }});
+
+  // --- fuzz-to-repro
+  auto f2r_ptr = std::make_shared<FuzzToReproCliOptions>();
+  CLI::App* f2r = app.add_subcommand(
+      "fuzz-to-repro",
+      "Turn a fuzz_crash_schedule input (a crash file, a corpus entry) into a reproducer file (JSON) with\n"
+      "its verdict. Exit 0 written, 1 cannot write, 2 usage (IN unreadable, unknown switch)");
+  f2r->add_option("IN", f2r_ptr->in, "The fuzz input")->required();
+  f2r->add_option("OUT", f2r_ptr->out, "The reproducer file to write")->required();
+  f2r->add_option("--bug", f2r_ptr->bugs,
+                  "Run the engine with this known-bug switch (repeatable; default: $WALCRASH_FUZZ_BUGS)");
+  commands.push_back({f2r, [f2r_ptr] { return RunFuzzToRepro(*f2r_ptr); }});
 
   // --- mutants
   auto mutants_ptr = std::make_shared<MutantsCliOptions>();

@@ -12,13 +12,14 @@
 //                    [--every-sync] [--max-images N] [--samples N] [--faults FILE_OR_TEXT]
 //                    [--media-faults] [--recovery-crashes] [--shard i/n] [--isolate]
 //                    [--segment-size BYTES] [--no-minimize]
-//   walcrash replay FILE [--quiet]
+//   walcrash replay FILE [--quiet] [--as auto|reproducer|scenario|fuzz] [--bug NAME ...]
+//   walcrash fuzz-to-repro IN OUT [--bug NAME ...]
 //   walcrash mutants [--budget SECONDS] [--cases N] [--json FILE] [--out DIR] [--quick]
 //   walcrash --version
 //
 // The commands live in one file per group (commands.h): cmd_demo.cc holds
 // vfs-demo, cmd_etcd.cc the commands on etcd WAL directories, cmd_harness.cc
-// the crash-consistency harness (explore, replay, mutants).
+// the crash-consistency harness (explore, replay, fuzz-to-repro, mutants).
 //
 // Exit codes: 0 ok, 1 the WAL or the input has a problem (reported; for
 // explore, findings; for replay, a verdict other than the recorded one; for

@@ -431,6 +431,37 @@ TEST_F(PosixVfsTest, RenameOverNonEmptyDirectoryIsNotEmpty) {
   EXPECT_EQ(Read("b/x"), "1");
 }
 
+// The reference for SimVfsTest.ATrailingSlashAsksForADirectoryAsOnLinux:
+// Linux takes "name/" as a request for a directory.
+TEST_F(PosixVfsTest, ATrailingSlashAsksForADirectory) {
+  ASSERT_TRUE(vfs_.Mkdir(P("d")).ok());
+  Write("d/a", "x");
+  EXPECT_EQ(vfs_.Stat(P("d/a/")).status().code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Open(P("d/a/"), kRead).status().code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Unlink(P("d/a/")).code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Rmdir(P("d/a/")).code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Rename(P("d/a/"), P("d/b")).code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Rename(P("d/a"), P("d/b/")).code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Rename(P("d/a"), P("d/a/")).code(), Code::kNotDirectory);
+  EXPECT_EQ(vfs_.Rename(P("d/none/"), P("d/b")).code(), Code::kNotFound);
+  EXPECT_EQ(vfs_.Mkdir(P("d/a/")).code(), Code::kExists);
+  EXPECT_EQ(vfs_.Open(P("d/a/"), kWrite | kCreate).status().code(), Code::kIsDirectory);
+  EXPECT_EQ(vfs_.Open(P("d/a/"), kWrite | kCreate | kExclusive).status().code(), Code::kIsDirectory);
+  EXPECT_EQ(vfs_.Open(P("d/new/"), kWrite | kCreate).status().code(), Code::kIsDirectory);
+  EXPECT_EQ(vfs_.Unlink(P("d/new/")).code(), Code::kNotFound);
+  EXPECT_FALSE(Exists("d/new"));
+  EXPECT_EQ(Read("d/a"), "x");
+  ASSERT_TRUE(vfs_.Mkdir(P("d/sub/")).ok());
+  auto info = vfs_.Stat(P("d/sub/"));
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->kind, FileKind::kDirectory);
+  EXPECT_EQ(vfs_.Open(P("d/sub/"), kRead).status().code(), Code::kIsDirectory);
+  EXPECT_EQ(vfs_.Unlink(P("d/sub/")).code(), Code::kIsDirectory);
+  ASSERT_TRUE(vfs_.Rename(P("d/sub/"), P("d/moved/")).ok());
+  ASSERT_TRUE(vfs_.Rmdir(P("d/moved/")).ok());
+  EXPECT_FALSE(Exists("d/moved"));
+}
+
 TEST_F(PosixVfsTest, UnlinkRemovesFile) {
   Write("f", "x");
   ASSERT_TRUE(vfs_.Unlink(P("f")).ok());

@@ -277,6 +277,9 @@ std::vector<Survivor> PartialSurvivals(const PendingOp& op, uint32_t sector_size
 struct SplitPath {
   std::vector<std::string> parts;
   std::string normalized;  // "/a/b"
+  // The path ends in '/' after its last name ("a/", "d/e//"): Linux then
+  // asks for a directory (path_resolution(7)); each call applies its rule.
+  bool trailing_slash = false;
 };
 
 Result<SplitPath> Split(std::string_view path) {
@@ -303,6 +306,7 @@ Result<SplitPath> Split(std::string_view path) {
   }
   for (const auto& p : out.parts) out.normalized += "/" + p;
   if (out.normalized.empty()) out.normalized = "/";
+  out.trailing_slash = !out.parts.empty() && path.back() == '/';
   return out;
 }
 
@@ -336,6 +340,7 @@ struct SimVfs::State {
     std::optional<InodeId> node;
     std::string path;        // normalized
     std::vector<std::string> parts;
+    bool trailing_slash = false;  // see SplitPath
   };
 
   // Walks to the parent of `path`: ENOENT when a component is missing,
@@ -345,6 +350,7 @@ struct SimVfs::State {
     Where w;
     w.path = split.normalized;
     w.parts = split.parts;
+    w.trailing_slash = split.trailing_slash;
     if (split.parts.empty()) {
       w.node = kRootInode;
       return w;
@@ -936,6 +942,11 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
   if (Status s = ValidateOpenFlags(flags, path); !s.ok()) return call.Finish(s);
   auto where = call.Resolve(path);
   if (!where.ok()) return call.Finish(where.error());
+  if ((flags & kCreate) && where->trailing_slash) {
+    // Linux refuses to create "name/" before it looks the name up, so even
+    // an existing file or an exclusive create get EISDIR.
+    return call.Finish(Status(Code::kIsDirectory, where->path, "open: create with a trailing slash", EISDIR));
+  }
   InodeId id = 0;
   if (where->node) {
     id = *where->node;
@@ -945,6 +956,9 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
     LiveNode& n = st.live.at(id);
     if (n.kind == FileKind::kDirectory) {
       return call.Finish(Status(Code::kIsDirectory, where->path, "open: is a directory", EISDIR));
+    }
+    if (where->trailing_slash) {
+      return call.Finish(Status(Code::kNotDirectory, where->path, "open: a file named with a trailing slash", ENOTDIR));
     }
     if ((flags & kTruncate) && n.data.size() > 0) {
       st.Recharged(n, [&] {
@@ -961,11 +975,12 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
     }
     id = st.AddEntry(*where, FileKind::kRegular, PendingKind::kCreate, OpKind::kOpen, call.seq);
   }
-  st.live.at(id).handles++;
   Status s = call.Finish({});
-  auto file = std::make_unique<SimFile>(state_, id, where->path, flags, st.next_handle++);
-  if (!s.ok()) return s;  // an "after" fault: the file exists, the handle closes
-  return std::unique_ptr<File>(std::move(file));
+  // An "after" fault: the file exists, but the process never got a handle.
+  // (No SimFile is built for it: its Close would take the mutex held here.)
+  if (!s.ok()) return s;
+  st.live.at(id).handles++;
+  return std::unique_ptr<File>(std::make_unique<SimFile>(state_, id, where->path, flags, st.next_handle++));
 }
 
 Result<std::unique_ptr<Directory>> SimVfs::OpenDirectory(std::string_view path) {
@@ -979,11 +994,10 @@ Result<std::unique_ptr<Directory>> SimVfs::OpenDirectory(std::string_view path) 
   if (n.kind != FileKind::kDirectory) {
     return call.Finish(Status(Code::kNotDirectory, where->path, "opendir: not a directory", ENOTDIR));
   }
-  n.handles++;
   Status s = call.Finish({});
-  auto dir = std::make_unique<SimDirectory>(state_, *where->node, where->path);
-  if (!s.ok()) return s;
-  return std::unique_ptr<Directory>(std::move(dir));
+  if (!s.ok()) return s;  // an "after" fault: no handle (see Open)
+  n.handles++;
+  return std::unique_ptr<Directory>(std::make_unique<SimDirectory>(state_, *where->node, where->path));
 }
 
 Status SimVfs::Rename(std::string_view from, std::string_view to) {
@@ -1003,8 +1017,14 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
     return call.Finish(Status(Code::kIOError, src->path, "rename of the root", EBUSY));
   }
   InodeId id = *src->node;
-  if (dst->node == id) return call.Finish({});  // same entry: nothing to do
   LiveNode& moving = st.live.at(id);
+  // Linux: a trailing slash on either name asks for a directory, checked
+  // before anything else about the two entries (renaming a file to itself
+  // as "a/" included).
+  if (moving.kind != FileKind::kDirectory && (src->trailing_slash || dst->trailing_slash)) {
+    return call.Finish(Status(Code::kNotDirectory, src->path, "rename: a file named with a trailing slash", ENOTDIR));
+  }
+  if (dst->node == id) return call.Finish({});  // same entry: nothing to do
   // Linux checks the two "trap" cases before any type check: a destination
   // that is an ancestor of the source is ENOTEMPTY (it holds the source).
   if (dst->parts.size() < src->parts.size() &&
@@ -1056,6 +1076,9 @@ Status SimVfs::Unlink(std::string_view path) {
   LiveNode& n = st.live.at(*where->node);
   if (n.kind == FileKind::kDirectory) {
     return call.Finish(Status(Code::kIsDirectory, where->path, "unlink: is a directory", EISDIR));
+  }
+  if (where->trailing_slash) {
+    return call.Finish(Status(Code::kNotDirectory, where->path, "unlink: a file named with a trailing slash", ENOTDIR));
   }
   st.RemoveEntry(*where, PendingKind::kUnlink, OpKind::kUnlink, call.seq);
   return call.Finish({});
@@ -1118,6 +1141,9 @@ Result<FileInfo> SimVfs::Stat(std::string_view path) {
   if (!where.ok()) return call.Finish(where.error());
   if (!where->node) return call.Finish(call.NotFound());
   const LiveNode& n = st.live.at(*where->node);
+  if (where->trailing_slash && n.kind != FileKind::kDirectory) {
+    return call.Finish(Status(Code::kNotDirectory, where->path, "stat: a file named with a trailing slash", ENOTDIR));
+  }
   FileInfo info{n.kind == FileKind::kDirectory ? 0 : n.data.size(), n.kind};
   Status s = call.Finish({});
   if (!s.ok()) return s;
@@ -1151,7 +1177,9 @@ std::vector<PendingOperation> SimVfs::PendingOperations() const {
   for (const PendingOp& op : state_->pending) {
     std::string detail = op.detail;
     if (op.kind == PendingKind::kWrite) detail = fmt::format("@{}+{}", op.offset, op.length);
-    out.push_back({op.seq, op.call, op.path, std::move(detail)});
+    const bool file_rename = op.kind == PendingKind::kRename && op.target_kind != FileKind::kDirectory;
+    const uint32_t pieces = op.kind == PendingKind::kWrite ? PieceCount(op, state_->options.sector_size) : 0;
+    out.push_back({op.seq, op.call, op.path, std::move(detail), pieces, file_rename});
   }
   return out;
 }

@@ -132,6 +132,8 @@ struct PendingOperation {
   OpKind op;          // kWrite, kAppend, kTruncate, kPreallocate, kOpen (create), ...
   std::string path;   // at the time of the call
   std::string detail; // "@4096+512", "-> /b", ...
+  uint32_t pieces = 0;         // a write: its sector pieces (C4), else 0
+  bool file_rename = false;    // a rename of a file: may be torn (C5)
   std::string ToString() const;
 };
 

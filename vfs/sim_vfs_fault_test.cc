@@ -91,6 +91,23 @@ TEST(SimVfsFaultTest, ErrorAfterEffectTakesEffectThenReportsTheError) {
   EXPECT_EQ(Names(*StrictImage(vfs), "/"), std::vector<std::string>{"a"});  // it was made durable
 }
 
+// Found by fuzz_crash_schedule: the handle of an open that failed after its
+// effect was closed while SimVfs held its own mutex, which deadlocked.
+TEST(SimVfsFaultTest, AnOpenThatFailsAfterItsEffectCreatesTheFileAndHandsOutNoHandle) {
+  SimVfs vfs;
+  vfs.SetFaultPlan(Plan("open * effect=after errno=EIO"));
+  EXPECT_CODE(vfs.Open("/a", kWrite | kCreate).status(), Code::kIOError);
+  vfs.SetFaultPlan(Plan("opendir * effect=after errno=EIO"));
+  EXPECT_CODE(vfs.OpenDirectory("/").status(), Code::kIOError);
+  vfs.SetFaultPlan(FaultPlan());
+  EXPECT_EQ(Names(vfs, "/"), std::vector<std::string>{"a"});
+  // No handle was left open: the file can be unlinked and its inode freed,
+  // and an exclusive lock is free.
+  auto file = MustOpen(vfs, "/a", kWrite);
+  EXPECT_TRUE(file->TryLock().ok());
+  EXPECT_TRUE(vfs.Unlink("/a").ok());
+}
+
 TEST(SimVfsFaultTest, AFailedRenameLeavesBothNamesAsTheyWere) {
   SimVfs vfs;
   WriteDurably(vfs, "/a.tmp", "x");

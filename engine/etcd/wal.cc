@@ -199,12 +199,25 @@ Status SyncDirectory(vfs::Vfs& vfs, const std::string& path) {
   return s;
 }
 
+// `bytes` rounded up to whole 8-byte frames.
+uint64_t WholeFrames(uint64_t bytes) { return (bytes + kFrameSizeBytes - 1) / kFrameSizeBytes * kFrameSizeBytes; }
+
+// The size a new segment file is preallocated to: the segment size in whole
+// frames. Records are frame-aligned, so the zeros after the last one are
+// then a whole number of frames: a zero length field ends the segment, never
+// 1-7 bytes the decoder would take for a torn frame header (unexpected EOF,
+// after a clean Close). Unchanged for sizes that are multiples of 8 (etcd's
+// 64,000,000 and every default).
+uint64_t PreallocBytes(const WalOptions& o) { return WholeFrames(o.segment_size_bytes); }
+
 Status ZeroToEnd(vfs::File& file, uint64_t offset) {
   WALCRASH_ASSIGN_OR_RETURN(uint64_t length, file.Size());
   WALCRASH_RETURN_IF_ERROR(file.Truncate(offset));
   if (length <= offset) return {};
-  // Keep the blocks allocated (and the size) as etcd's ZeroToEnd does.
-  return PreallocateSegment(file, length, PreallocMode::kFallocate);
+  // Keep the blocks allocated (and the size) as etcd's ZeroToEnd does, in
+  // whole frames past `offset` (see PreallocBytes): a tail of another length
+  // (not written by this engine) would leave appends a torn-looking remainder.
+  return PreallocateSegment(file, offset + WholeFrames(length - offset), PreallocMode::kFallocate);
 }
 
 }  // namespace
@@ -344,7 +357,7 @@ Status Wal::Impl::Cut() {
 }
 
 void Wal::Impl::StartBackground() {
-  pipeline = std::make_unique<FilePipeline>(vfs, dir, options.segment_size_bytes, options.prealloc,
+  pipeline = std::make_unique<FilePipeline>(vfs, dir, PreallocBytes(options), options.prealloc,
                                             options.background_threads);
   StartSyncer();
 }
@@ -389,7 +402,7 @@ Result<std::unique_ptr<Wal>> Wal::Create(vfs::Vfs& vfs, std::string dir, std::st
   WALCRASH_ASSIGN_OR_RETURN(std::unique_ptr<vfs::File> file,
                             vfs.OpenLocked(vfs::JoinPath(build_dir, name), vfs::kWrite | vfs::kCreate,
                                            vfs::Vfs::LockWait::kTry));
-  WALCRASH_RETURN_IF_ERROR(PreallocateSegment(*file, options.segment_size_bytes, options.prealloc));
+  WALCRASH_RETURN_IF_ERROR(PreallocateSegment(*file, PreallocBytes(options), options.prealloc));
   impl->locks.push_back({std::move(file), vfs::JoinPath(dir, name)});
   impl->metadata = metadata;
   impl->encoder = std::make_unique<Encoder>(&impl->tail(), 0, 0);

@@ -7,8 +7,10 @@
 // Directory: segments "%016x-%016x.wal" (seq, first index; wal_name.h).
 // Segment 0 starts CRC(0), METADATA, SNAPSHOT{0,0}; segment N starts
 // CRC(R), METADATA, STATE (the last hard state, when not empty). Each segment
-// is preallocated to options.segment_size_bytes; a Save that leaves the file
-// offset at or past it cuts a new segment.
+// is preallocated to options.segment_size_bytes (rounded up to whole 8-byte
+// frames, so the zeros after the last record never end in a torn-looking
+// 1-7 bytes); a Save that leaves the file offset at or past the segment size
+// cuts a new segment.
 //
 // What is durable when (with the default options: level kFsync, period 0):
 //   Create      the directory, segment 0 and its three records, when it returns

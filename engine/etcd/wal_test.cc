@@ -761,6 +761,80 @@ TEST(WalSaveTest, AppendsToATailWithoutSlackSpace) {
   EXPECT_EQ(Indexes(r.entries), Range(1, 10));
 }
 
+// Found by fuzz_wal_directory: a tail whose length past its last record is
+// not a whole number of 8-byte frames (here one byte more) was zeroed and
+// kept at that length; an append that ended 1-7 bytes before its end left
+// a remainder the decoder reads as a torn frame header, so after a clean
+// Close the next Open + ReadAll failed with unexpected EOF.
+TEST(WalSaveTest, AnAppendIntoATailOfOddLengthLeavesNoTornLookingRemainder) {
+  // The append writes the same bytes in both runs: the first measures where
+  // they end, the second leaves exactly one byte after that.
+  uint64_t append_end = 0;
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run == 0 ? "measuring" : "one byte of slack");
+    vfs::SimVfs vfs;
+    {
+      auto w = MustCreate(vfs, "metadata");
+      ASSERT_NE(w, nullptr);
+      for (uint64_t i = 1; i <= 3; ++i) ASSERT_OK(w->Save(HardState{1, 0, i}, One(i, "data")));
+    }
+    const uint64_t records_end = ScanFile(vfs, SegPath(0, 0)).last_offset;
+    TruncateFile(vfs, SegPath(0, 0), run == 0 ? records_end : append_end + 1);
+    {
+      ReadResult r;
+      auto w = MustReopen(vfs, &r);
+      ASSERT_NE(w, nullptr);
+      ASSERT_EQ(r.entries.size(), 3u);
+      ASSERT_OK(w->Save(HardState{1, 0, 4}, One(4, "more")));
+      ASSERT_OK(w->Close());
+    }
+    if (run == 0) {
+      append_end = ScanFile(vfs, SegPath(0, 0)).last_offset;
+      ASSERT_GT(append_end, records_end);
+      continue;
+    }
+    auto w = MustOpen(vfs);
+    ASSERT_NE(w, nullptr);
+    auto r = w->ReadAll();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(Indexes(r->entries), Range(1, 4));
+    EXPECT_EQ(r->state, (HardState{1, 0, 4}));
+  }
+}
+
+// The same remainder from a segment size that is not a multiple of 8: a
+// segment whose records end 1-7 bytes before its preallocated end (too
+// early to cut) must still read to a clean end after Close.
+TEST(WalSaveTest, ASegmentSizeOfOddLengthLeavesNoTornLookingRemainder) {
+  auto save_all = [](Wal& w) {
+    for (uint64_t i = 1; i <= 30; ++i) ASSERT_OK(w.Save(HardState{1, 0, i}, One(i, "0123456789")));
+  };
+  uint64_t records_end = 0;
+  {
+    vfs::SimVfs vfs;  // measure where the records end, with room to spare
+    auto w = MustCreate(vfs, "metadata", Small(64 * 1024));
+    ASSERT_NE(w, nullptr);
+    save_all(*w);
+    ASSERT_OK(w->Close());
+    records_end = ScanFile(vfs, SegPath(0, 0)).last_offset;
+    ASSERT_GT(records_end, 1024u);
+  }
+  for (uint64_t slack = 1; slack < 8; ++slack) {
+    SCOPED_TRACE(slack);
+    vfs::SimVfs vfs;
+    auto w = MustCreate(vfs, "metadata", Small(records_end + slack));
+    ASSERT_NE(w, nullptr);
+    save_all(*w);
+    ASSERT_OK(w->Close());
+    ASSERT_EQ(WalFiles(vfs).size(), 1u) << "the records were to stay below the segment size";
+    auto reopened = MustOpen(vfs, {}, Small(records_end + slack));
+    ASSERT_NE(reopened, nullptr);
+    auto r = reopened->ReadAll();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(Indexes(r->entries), Range(1, 30));
+  }
+}
+
 TEST(WalCloseTest, SyncsWhatSaveLeftInThePageBuffer) {
   vfs::SimVfs vfs;
   auto w = MustCreate(vfs, "m");
