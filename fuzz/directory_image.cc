@@ -147,19 +147,7 @@ uint32_t Extend(uint32_t crc, const std::optional<std::string>& data) {
   return crc32c::Update(crc, {reinterpret_cast<const std::byte*>(data->data()), data->size()});
 }
 
-// Frames `r` as etcd's encoder does (or unpadded, legacy) onto `out`.
-void Frame(std::string& out, const Record& r, bool unpadded) {
-  const std::string body = etcd::EncodeRecord(r);
-  uint64_t pad = 0;
-  uint64_t len_field = etcd::EncodeFrameSize(body.size(), &pad);
-  if (unpadded) {
-    len_field = body.size();
-    pad = 0;
-  }
-  PutU64(out, len_field);
-  out += body;
-  out.append(static_cast<size_t>(pad), '\0');
-}
+void Frame(std::string& out, const Record& r, bool unpadded) { out += FramedRecord(r, unpadded); }
 
 std::string ZeroFill(ByteReader& in, size_t budget) {
   const size_t zeros = std::min<size_t>(size_t{in.U16()} * kZeroFillUnit, budget);
@@ -498,6 +486,21 @@ std::vector<std::pair<uint8_t, std::string>> ContentCandidates(const ImageEntry&
 }
 
 }  // namespace
+
+std::string FramedRecord(const etcd::Record& r, bool unpadded) {
+  const std::string body = etcd::EncodeRecord(r);
+  uint64_t pad = 0;
+  uint64_t len_field = etcd::EncodeFrameSize(body.size(), &pad);
+  if (unpadded) {
+    len_field = body.size();
+    pad = 0;
+  }
+  std::string out;
+  PutU64(out, len_field);
+  out += body;
+  out.append(static_cast<size_t>(pad), '\0');
+  return out;
+}
 
 uint64_t DirectoryImage::total_bytes() const {
   uint64_t total = 0;

@@ -90,6 +90,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/etcd/walpb.h"
 #include "vfs/vfs.h"
 
 namespace walcrash::fuzz {
@@ -117,6 +118,10 @@ struct DirectoryImage {
   uint64_t total_bytes() const;
   friend bool operator==(const DirectoryImage&, const DirectoryImage&) = default;
 };
+
+// `r` framed as etcd's encoder frames it (length field, record, padding), or
+// as a legacy unpadded frame.
+std::string FramedRecord(const etcd::Record& r, bool unpadded = false);
 
 DirectoryImage DecodeDirectoryImage(std::span<const uint8_t> bytes);
 std::string EncodeDirectoryImage(const DirectoryImage& image);

@@ -371,18 +371,6 @@ void AddOddities(Corpus& dirs) {
 
 // --- damaged segments ------------------------------------------------------------
 
-std::string Frame(const etcd::Record& r, bool unpadded) {
-  const std::string body = etcd::EncodeRecord(r);
-  uint64_t pad = 0;
-  uint64_t len_field = etcd::EncodeFrameSize(body.size(), &pad);
-  if (unpadded) {
-    len_field = body.size();
-    pad = 0;
-  }
-  std::string out(8, '\0');
-  std::memcpy(out.data(), &len_field, 8);
-  return out + body + std::string(static_cast<size_t>(pad), '\0');
-}
 
 // A segment written by hand, each record chained: legacy unpadded frames,
 // and a CRC record mid-file that carries a wrong value.
@@ -395,7 +383,7 @@ std::string HandWritten(bool unpadded, bool bad_crc_record) {
       crc = walcrash::crc32c::Update(crc, vfs::AsBytes(*r.data));
     }
     r.crc = crc;
-    out += Frame(r, unpadded);
+    out += walcrash::fuzz::FramedRecord(r, unpadded);
   };
   add(etcd::RecordType::kCrc, std::nullopt);
   add(etcd::RecordType::kMetadata, "hand");
@@ -404,7 +392,7 @@ std::string HandWritten(bool unpadded, bool bad_crc_record) {
   add(etcd::RecordType::kState, etcd::EncodeHardState({1, 1, 3}));
   if (bad_crc_record) {
     etcd::Record r{static_cast<int64_t>(etcd::RecordType::kCrc), crc ^ 0x5a5a5a5au, std::nullopt};
-    out += Frame(r, unpadded);
+    out += walcrash::fuzz::FramedRecord(r, unpadded);
   }
   add(etcd::RecordType::kEntry, etcd::EncodeEntry({1, 4, 0, "e4"}));
   return out + std::string(64, '\0');
