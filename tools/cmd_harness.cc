@@ -1215,8 +1215,9 @@ void AddHarnessCommands(CLI::App& app, std::vector<Command>& commands) {
   auto replay_ptr = std::make_shared<ReplayCliOptions>();
   CLI::App* replay = app.add_subcommand(
       "replay",
-      "Replay a reproducer file (JSON) and show why it fails, or run a scenario file and check its\n"
-      "expectations. Exit 0 when the verdict is the recorded one (every expectation met), 1 otherwise");
+      "Replay a reproducer file (JSON) or a fuzz_crash_schedule input and show why it fails, or run a\n"
+      "scenario file and check its expectations. Exit 0 when the verdict is the recorded one (every\n"
+      "expectation met; for a fuzz input, every oracle holds), 1 otherwise");
   replay->add_option("FILE", replay_ptr->file, "A reproducer (.json), a scenario file, or a fuzz_crash_schedule input")
       ->required();
   replay->add_flag("--quiet", replay_ptr->quiet, "Print only the verdicts, not the replay text");
