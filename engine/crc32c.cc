@@ -240,12 +240,9 @@ __attribute__((target("sse4.2"))) uint32_t UpdateHardware(uint32_t crc, std::spa
 
 bool HasHardware() { return Cpu().sse42; }
 
-namespace internal {
+namespace {
 
-bool HasThreeStream() { return Cpu().pclmul; }
-
-__attribute__((target("sse4.2,pclmul"))) uint32_t UpdateThreeStream(uint32_t crc,
-                                                                    std::span<const std::byte> data) {
+__attribute__((target("sse4.2,pclmul"))) uint32_t ThreeStream(uint32_t crc, std::span<const std::byte> data) {
   uint64_t c = ~crc;
   const std::byte* p = data.data();
   size_t n = data.size();
@@ -255,14 +252,26 @@ __attribute__((target("sse4.2,pclmul"))) uint32_t UpdateThreeStream(uint32_t crc
   return ~SingleStream(c, p, n);
 }
 
+// Without the three-stream instructions: the single stream, or the tables.
+uint32_t WithoutThreeStream(uint32_t crc, std::span<const std::byte> data) {
+  return Cpu().sse42 ? UpdateHardware(crc, data) : UpdatePortable(crc, data);
+}
+
+}  // namespace
+
+namespace internal {
+
+bool HasThreeStream() { return Cpu().pclmul; }
+
+uint32_t UpdateThreeStream(uint32_t crc, std::span<const std::byte> data) {
+  return HasThreeStream() ? ThreeStream(crc, data) : WithoutThreeStream(crc, data);
+}
+
 }  // namespace internal
 
 uint32_t Update(uint32_t crc, std::span<const std::byte> data) {
-  const CpuFeatures& cpu = Cpu();
-  if (cpu.pclmul && data.size() >= internal::kThreeStreamMinBytes) {
-    return internal::UpdateThreeStream(crc, data);
-  }
-  return cpu.sse42 ? UpdateHardware(crc, data) : UpdatePortable(crc, data);
+  if (data.size() >= internal::kThreeStreamMinBytes) return internal::UpdateThreeStream(crc, data);
+  return WithoutThreeStream(crc, data);
 }
 #else
 uint32_t UpdateHardware(uint32_t crc, std::span<const std::byte> data) { return UpdatePortable(crc, data); }

@@ -24,8 +24,9 @@ inline constexpr size_t kThreeStreamMinBytes = 96;
 bool HasThreeStream();
 
 // The three-stream hardware implementation, valid for every length (it
-// finishes short tails on a single stream). Same semantics as Update().
-// REQUIRES: HasThreeStream()
+// finishes short tails on a single stream). Same semantics as Update(). On a
+// CPU without it (HasThreeStream() false) it takes the path Update() takes
+// there, so its tests run, and check the CRC, on every machine.
 uint32_t UpdateThreeStream(uint32_t crc, std::span<const std::byte> data);
 
 }  // namespace walcrash::crc32c::internal
