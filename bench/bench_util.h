@@ -3,6 +3,7 @@
 // unexpected error aborts with a message.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -11,6 +12,9 @@
 #include "common/status.h"
 
 namespace walcrash::bench {
+
+inline constexpr uint64_t kKiB = 1024;
+inline constexpr uint64_t kMiB = 1024 * kKiB;
 
 [[noreturn]] inline void Die(std::string_view what, const Status& status) {
   std::fprintf(stderr, "benchmark: %.*s: %s\n", static_cast<int>(what.size()), what.data(),

@@ -20,6 +20,11 @@ the unsynced 1 KiB append. Columns:
   vs etcd, vs floor   walcrash's entries/s divided by theirs (> 1: walcrash
                 is faster; against the floor it is at most ~1)
 Where a benchmark was repeated, the median is used.
+
+A second table checks the issue's targets: the Save ratios above (the better
+of walcrash's two preallocation modes), unsynced appends, the explorer's
+images/s (explorer_bench), ReadAll of a 64 MB log (etcd_recovery_bench) and
+CRC-32C (crc32c_bench). A target whose benchmark did not run reads "not run".
 """
 
 import argparse
@@ -98,6 +103,36 @@ def load_go(path):
     return {k: statistics.median(v) for k, v in samples.items()}
 
 
+def load_counters(paths):
+    """{run_name: {field: median}} of every benchmark in the files (times in ns)."""
+    samples = {}
+    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        for b in doc.get("benchmarks", []):
+            if b.get("error_occurred") or b.get("run_type") == "aggregate":
+                continue
+            fields = {k: float(v) for k, v in b.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            unit = scale.get(b.get("time_unit", "ns"), 1.0)
+            for key in ("real_time", "cpu_time"):
+                if key in fields:
+                    fields[key] *= unit
+            per_name = samples.setdefault(b.get("run_name", b["name"]), {})
+            for k, v in fields.items():
+                per_name.setdefault(k, []).append(v)
+    return {name: {k: statistics.median(v) for k, v in fields.items()} for name, fields in samples.items()}
+
+
+def find(counters, pattern, field):
+    """The field of the first benchmark whose run_name matches `pattern`."""
+    rx = re.compile(pattern)
+    for name in sorted(counters):
+        if rx.search(name) and field in counters[name]:
+            return counters[name][field]
+    return None
+
+
 def get(results, family, capture=None, **args):
     return results.get((family, capture, frozenset(args.items())))
 
@@ -148,7 +183,73 @@ def build_rows(results, go):
     for row in rows:
         row["walcrash_vs_etcd"] = ratio(row["walcrash"], row["etcd"])
         row["walcrash_vs_floor"] = ratio(row["walcrash"], row["floor"])
+        row["zero_fill_vs_etcd"] = ratio(row["walcrash_zero_fill"], row["etcd"])
+        row["zero_fill_vs_floor"] = ratio(row["walcrash_zero_fill"], row["floor"])
     return rows
+
+
+def best_ratio(row, other):
+    values = [v for v in (row.get(f"walcrash_vs_{other}"), row.get(f"zero_fill_vs_{other}")) if v is not None]
+    return max(values) if values else None
+
+
+def build_targets(rows, counters):
+    """[(target, measured text, met: True/False/None)] for the issue's targets."""
+    def row(size, batch, synced=True, backend=None):
+        for r in rows:
+            if r["entry_bytes"] == size and r["batch"] == batch and r["synced"] == synced and \
+                    (backend is None or backend in r["workload"]):
+                return r
+        return None
+
+    def at_least(value, bound, text):
+        if value is None:
+            return ("not run", None)
+        return (text.format(value), value >= bound)
+
+    targets = []
+    for size, batch, bound in ((100, 1000, 2.0), (100, 100, 1.5), (100, 1, 1.2), (1000, 1, 1.2)):
+        r = row(size, batch)
+        targets.append((f"save {size} B x{batch}: >= {bound}x etcd (better mode)",
+                        *at_least(best_ratio(r, "etcd") if r else None, bound, "{:.2f}x")))
+    for size in (100, 1000):
+        r = row(size, 1)
+        targets.append((f"save {size} B x1: within 10% of the floor",
+                        *at_least(best_ratio(r, "floor") if r else None, 0.9, "{:.2f}x of the floor")))
+    for batch in APPEND_BATCHES:
+        rate = find(counters, rf"^BM_EtcdAppendUnsynced/sim/entry_bytes:1024/batch:{batch}/", "bytes_per_second")
+        targets.append((f"unsynced 1 KiB x{batch} into SimVfs: >= 1 GB/s",
+                        *at_least(rate / 1e9 if rate else None, 1.0, "{:.2f} GB/s")))
+        r = row(1024, batch, synced=False, backend="PosixVfs")
+        targets.append((f"unsynced 1 KiB x{batch} on PosixVfs: >= 80% of buffered pwrite",
+                        *at_least(r["walcrash_vs_floor"] if r else None, 0.8, "{:.2f}x")))
+    images = find(counters, r"^BM_DefaultCampaign/model:0/", "images_per_s")
+    targets.append(("explorer, default campaign: >= 20,000 images/s per core",
+                    *at_least(images, 20000, "{:,.0f} images/s")))
+    readall = find(counters, r"^BM_EtcdReadAll/posix/entry_bytes:1000/write_mode:1/fresh_heap:1", "real_time")
+    text, met = at_least(64e6 / readall if readall else None, 1.0, "")
+    if readall:
+        text = f"{readall / 1e6:.1f} ms ({64e6 / readall / 1e6:,.0f} MB/s)"
+        met = readall < 64e6
+    targets.append(("restart: ReadAll of a 64 MB log (1000 B entries) < 64 ms", text, met))
+    single = find(counters, r"^BM_Crc32cSingleStream/4096$", "bytes_per_second")
+    crc4k = find(counters, r"^BM_Crc32cUpdate/4096$", "bytes_per_second")
+    text, met = ("not run", None)
+    if single and crc4k:
+        text, met = f"{crc4k / 1e9:.1f} GB/s vs single stream {single / 1e9:.1f} GB/s", crc4k >= 0.9 * single
+    targets.append(("CRC-32C at 4 KiB: within 10% of the single-stream instruction", text, met))
+    crc64k = find(counters, r"^BM_Crc32cUpdate/65536$", "bytes_per_second")
+    targets.append(("CRC-32C at 64 KiB: three streams, ~21 GB/s", *at_least(crc64k / 1e9 if crc64k else None, 19.0,
+                                                                               "{:.1f} GB/s")))
+    return targets
+
+
+def print_targets(targets, out):
+    out.write("\ntargets (issue 6)\n")
+    width = max(len(t[0]) for t in targets)
+    for name, measured, met in targets:
+        verdict = "-" if met is None else ("met" if met else "MISSED")
+        out.write(f"  {name.ljust(width)}  {verdict:6}  {measured}\n")
 
 
 def fmt_ns(value):
@@ -162,7 +263,8 @@ def fmt_ratio(value):
 
 
 def print_table(rows, out):
-    header = ["workload", "walcrash", "zero-fill", "etcd", "LevelDB", "SQLite", "floor", "vs etcd", "vs floor"]
+    header = ["workload", "walcrash", "zero-fill", "etcd", "LevelDB", "SQLite", "floor", "vs etcd", "vs floor",
+              "zero-fill vs etcd", "zero-fill vs floor"]
     table = [header]
     for r in rows:
         floor = fmt_ns(r["floor"])
@@ -170,7 +272,8 @@ def print_table(rows, out):
             floor += f" ({r['floor_mode']})"
         table.append([r["workload"], fmt_ns(r["walcrash"]), fmt_ns(r["walcrash_zero_fill"]), fmt_ns(r["etcd"]),
                       fmt_ns(r["leveldb"]), fmt_ns(r["sqlite"]), floor,
-                      fmt_ratio(r["walcrash_vs_etcd"]), fmt_ratio(r["walcrash_vs_floor"])])
+                      fmt_ratio(r["walcrash_vs_etcd"]), fmt_ratio(r["walcrash_vs_floor"]),
+                      fmt_ratio(r["zero_fill_vs_etcd"]), fmt_ratio(r["zero_fill_vs_floor"])])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     out.write("ns per entry (lower is better); 'vs' columns: walcrash's entries/s over theirs (> 1: walcrash faster)\n")
     for i, row in enumerate(table):
@@ -191,6 +294,8 @@ def main(argv):
     go = load_go(args.go) if args.go else {}
     rows = build_rows(results, go)
     print_table(rows, sys.stdout)
+    targets = build_targets(rows, load_counters(args.inputs))
+    print_targets(targets, sys.stdout)
     report = {
         "unit": "ns per entry (wall time)",
         "ratios": "walcrash entries/s divided by the other's (> 1: walcrash faster)",
@@ -199,6 +304,7 @@ def main(argv):
         "bench_dirs": contexts,
         "sources": {"gbench": args.inputs, "etcd_go": args.go},
         "rows": rows,
+        "targets": [{"target": t, "measured": m, "met": met} for t, m, met in targets],
     }
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)

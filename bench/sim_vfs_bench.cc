@@ -39,10 +39,9 @@ namespace walcrash::vfs {
 namespace {
 
 using bench::Die;
+using bench::kKiB;
+using bench::kMiB;
 using bench::Must;
-
-constexpr uint64_t kKiB = 1024;
-constexpr uint64_t kMiB = 1024 * kKiB;
 
 
 uint64_t NextRandom(uint64_t& state) {  // SplitMix64: deterministic, seeded

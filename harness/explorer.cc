@@ -140,13 +140,7 @@ class Explorer {
     const vfs::SimVfs& sim = runner_->sim();
     const CrashWindow window = runner_->Window();
     for (vfs::PersistenceModel model : options_.models) {
-      vfs::CrashEnumerationOptions eo;
-      eo.model = model;
-      eo.max_images = options_.max_images_per_point;
-      eo.tear_writes = options_.tear_writes;
-      eo.tear_fills = options_.tear_fills;
-      eo.tear_renames = options_.tear_renames;
-      eo.garbage_seed = Mix64(options_.seed);
+      const vfs::CrashEnumerationOptions eo = EnumerationOptions(options_, model);
       size_t visited = sim.ForEachCrashImage(eo, [&](const vfs::CrashImageSpec& spec) {
         Check(calls, call, model, spec, std::nullopt, window);
         return !Stopped();
@@ -273,6 +267,17 @@ Result<uint64_t> CountCalls(const Workload& workload, const ExploreOptions& opti
   WorkloadRunner runner(workload, run);
   WALCRASH_RETURN_IF_ERROR(runner.Run());
   return runner.calls_done();
+}
+
+vfs::CrashEnumerationOptions EnumerationOptions(const ExploreOptions& options, vfs::PersistenceModel model) {
+  vfs::CrashEnumerationOptions eo;
+  eo.model = model;
+  eo.max_images = options.max_images_per_point;
+  eo.tear_writes = options.tear_writes;
+  eo.tear_fills = options.tear_fills;
+  eo.tear_renames = options.tear_renames;
+  eo.garbage_seed = Mix64(options.seed);
+  return eo;
 }
 
 Result<ExploreReport> Explore(const Workload& workload, const ExploreOptions& options) {

@@ -104,6 +104,9 @@ struct ExploreReport {
 
 Result<ExploreReport> Explore(const Workload& workload, const ExploreOptions& options);
 
+// How Explore enumerates the crash images of `model` at a crash point.
+vfs::CrashEnumerationOptions EnumerationOptions(const ExploreOptions& options, vfs::PersistenceModel model);
+
 // The number of crash-relevant calls the workload makes (a dry run).
 Result<uint64_t> CountCalls(const Workload& workload, const ExploreOptions& options);
 

@@ -31,13 +31,17 @@ bool PassesByDigest(const RaftLogModel& model, const CrashWindow& window, uint64
 
 std::optional<Violation> CheckAgainstModel(const RaftLogModel& model, const CrashWindow& window,
                                            const RecoveredLog& recovered) {
+  return CheckAgainstModel(model, window, recovered, recovered.Digest());
+}
+
+std::optional<Violation> CheckAgainstModel(const RaftLogModel& model, const CrashWindow& window,
+                                           const RecoveredLog& recovered, uint64_t digest) {
   if (!window.durable_length) {
     return Violation{std::string(kOracleDurability),
                      fmt::format("the WAL claimed {} durable, a state no acknowledged operation up to operation {} "
                                  "reached",
                                  window.claim.ToString(), window.current_op + 1)};
   }
-  const uint64_t digest = recovered.Digest();
   if (PassesByDigest(model, window, digest)) return std::nullopt;
   // Which prefix, if any, it is.
   std::optional<size_t> match;

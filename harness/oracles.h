@@ -66,6 +66,10 @@ CrashWindow WindowAt(const RaftLogModel& model, size_t current_op, const Durabil
 // within the window? The message names the operations concerned.
 std::optional<Violation> CheckAgainstModel(const RaftLogModel& model, const CrashWindow& window,
                                            const RecoveredLog& recovered);
+// The same for a caller that has recovered.Digest() already (payloads are
+// hashed once per recovery, not once per oracle).
+std::optional<Violation> CheckAgainstModel(const RaftLogModel& model, const CrashWindow& window,
+                                           const RecoveredLog& recovered, uint64_t digest);
 // The same by digest only (no message): true when it passes.
 bool PassesByDigest(const RaftLogModel& model, const CrashWindow& window, uint64_t digest);
 

@@ -68,12 +68,14 @@ uint64_t LogDigest(bool exists, std::string_view metadata, const SnapshotRef& sn
   return d.h;
 }
 
-uint64_t RecoveredLog::Digest() const {
+std::vector<uint64_t> RecoveredLog::EntryDigests() const {
   std::vector<uint64_t> digests;
   digests.reserve(entries.size());
   for (const LogEntry& e : entries) digests.push_back(EntryDigest(e));
-  return LogDigest(exists, metadata, snapshot, state, digests);
+  return digests;
 }
+
+uint64_t RecoveredLog::Digest() const { return LogDigest(exists, metadata, snapshot, state, EntryDigests()); }
 
 std::string RecoveredLog::Summary() const {
   if (!exists) return "no WAL";

@@ -51,6 +51,8 @@ struct RecoveredLog {
 
   // A 64-bit digest of everything but `notes`: equal logs, equal digests.
   uint64_t Digest() const;
+  // EntryDigest of each entry, in order (Digest is LogDigest over them).
+  std::vector<uint64_t> EntryDigests() const;
   // One line: "absent" or "meta 'm' snap 4/1 state {..} entries 5..12 (8)".
   std::string Summary() const;
   // The first difference from `expected`, in words ("entry 7: term 2, expected 3").

@@ -21,6 +21,19 @@ uint64_t Mix(uint64_t x) {
 
 uint64_t HashCombine(uint64_t a, uint64_t b) { return Mix(a ^ (b + kMul + (a << 6) + (a >> 2))); }
 
+namespace {
+// The hash of one block of a chunk; never 0, which means "not computed".
+uint64_t BlockHash(const std::byte* block, size_t size) { return HashBytes({block, size}, 0) | 1; }
+
+uint64_t ZeroBlockHash() {
+  static const uint64_t hash = [] {
+    static const std::byte zeros[CowBytes::kHashBlockSize] = {};
+    return BlockHash(zeros, CowBytes::kHashBlockSize);
+  }();
+  return hash;
+}
+}  // namespace
+
 uint64_t HashBytes(std::span<const std::byte> bytes, uint64_t seed) {
   uint64_t h = Mix(seed ^ (bytes.size() * kMul));
   size_t i = 0;
@@ -45,8 +58,31 @@ uint64_t HashBytes(std::span<const std::byte> bytes, uint64_t seed) {
   return HashCombine(h, tail);
 }
 
-CowBytes::Chunk::Chunk(const Chunk& other) : hash(0) {
+CowBytes::Chunk::Chunk(const Chunk& other) {
   std::memcpy(bytes, other.bytes, kChunkSize);
+  for (size_t b = 0; b < kHashBlocks; ++b) {
+    block_hash[b].store(other.block_hash[b].load(std::memory_order_relaxed), std::memory_order_relaxed);
+  }
+}
+
+void CowBytes::Chunk::Touch(size_t within, size_t length) {
+  if (length == 0) return;
+  for (size_t b = within / kHashBlockSize, last = (within + length - 1) / kHashBlockSize; b <= last; ++b) {
+    block_hash[b].store(0, std::memory_order_relaxed);
+  }
+}
+
+void CowBytes::Chunk::HashBlocksOutside(size_t within, size_t length) const {
+  for (size_t b = 0; b < kHashBlocks; ++b) {
+    const size_t begin = b * kHashBlockSize;
+    const bool touched = length != 0 && within < begin + kHashBlockSize && begin < within + length;
+    if (touched || block_hash[b].load(std::memory_order_relaxed) != 0) continue;
+    block_hash[b].store(BlockHash(bytes + begin, kHashBlockSize), std::memory_order_relaxed);
+  }
+}
+
+CowBytes::Leaf::Leaf(const Leaf& other) : hash(0) {  // about to be changed: its hash would be stale
+  for (size_t i = 0; i < kLeafChunks; ++i) chunks[i] = other.chunks[i];
 }
 
 CowBytes::Table& CowBytes::MutableTable() {
@@ -55,35 +91,44 @@ CowBytes::Table& CowBytes::MutableTable() {
   } else if (table_.use_count() > 1) {
     table_ = std::make_shared<Table>(*table_);
   }
+  table_->hash.store(0, std::memory_order_relaxed);
   return *table_;
 }
 
 const CowBytes::Chunk* CowBytes::ChunkAt(size_t index) const {
-  if (!table_ || index / kLeafChunks >= table_->size()) return nullptr;
-  const Leaf* leaf = (*table_)[index / kLeafChunks].get();
+  if (!table_ || index / kLeafChunks >= table_->leaves.size()) return nullptr;
+  const Leaf* leaf = table_->leaves[index / kLeafChunks].get();
   return leaf ? leaf->chunks[index % kLeafChunks].get() : nullptr;
 }
 
 std::shared_ptr<CowBytes::Chunk>& CowBytes::MutableSlot(size_t index) {
   Table& table = MutableTable();
-  assert(index / kLeafChunks < table.size());
-  std::shared_ptr<Leaf>& leaf = table[index / kLeafChunks];
+  assert(index / kLeafChunks < table.leaves.size());
+  std::shared_ptr<Leaf>& leaf = table.leaves[index / kLeafChunks];
   if (!leaf) {
     leaf = std::make_shared<Leaf>();
   } else if (leaf.use_count() > 1) {
     leaf = std::make_shared<Leaf>(*leaf);
   }
+  leaf->hash.store(0, std::memory_order_relaxed);  // the caller changes a chunk under it
   return leaf->chunks[index % kLeafChunks];
 }
 
-CowBytes::Chunk& CowBytes::MutableChunk(size_t index) {
+CowBytes::Chunk& CowBytes::MutableChunk(size_t index, size_t within, size_t length) {
   std::shared_ptr<Chunk>& chunk = MutableSlot(index);
   if (!chunk) {
     chunk = std::make_shared<Chunk>();
+    // A new chunk is all zeros: the blocks not written keep the zero hash.
+    for (auto& block : chunk->block_hash) block.store(ZeroBlockHash(), std::memory_order_relaxed);
   } else if (chunk.use_count() > 1) {
+    // Hash the blocks this write leaves alone in the shared original first:
+    // the clone inherits the hashes, and so does every other clone of it
+    // (each crash image of the same durable state), instead of each
+    // rehashing them on its own.
+    chunk->HashBlocksOutside(within, length);
     chunk = std::make_shared<Chunk>(*chunk);
   }
-  chunk->hash.store(0, std::memory_order_relaxed);
+  chunk->Touch(within, length);
   return *chunk;
 }
 
@@ -118,14 +163,14 @@ void CowBytes::Resize(uint64_t size) {
     for (size_t i = chunks; i < std::min(old_chunks, leaves * kLeafChunks); ++i) {
       if (ChunkAt(i)) MutableSlot(i).reset();
     }
-    MutableTable().resize(leaves);
+    MutableTable().leaves.resize(leaves);
     size_t within = static_cast<size_t>(size % kChunkSize);
     if (within != 0 && ChunkAt(chunks - 1)) {
-      Chunk& last = MutableChunk(chunks - 1);
+      Chunk& last = MutableChunk(chunks - 1, within, kChunkSize - within);
       std::memset(last.bytes + within, 0, kChunkSize - within);
     }
   } else {
-    MutableTable().resize(leaves);  // new leaves are null: zeros
+    MutableTable().leaves.resize(leaves);  // new leaves are null: zeros
   }
   size_ = size;
 }
@@ -140,7 +185,7 @@ void CowBytes::Write(uint64_t offset, std::span<const std::byte> src) {
     size_t index = static_cast<size_t>(pos / kChunkSize);
     size_t within = static_cast<size_t>(pos % kChunkSize);
     size_t take = std::min(src.size() - done, kChunkSize - within);
-    std::memcpy(MutableChunk(index).bytes + within, src.data() + done, take);
+    std::memcpy(MutableChunk(index, within, take).bytes + within, src.data() + done, take);
     done += take;
   }
 }
@@ -158,7 +203,7 @@ void CowBytes::Zero(uint64_t offset, uint64_t length) {
       if (take == kChunkSize) {
         MutableSlot(index).reset();  // a whole zero chunk needs no memory
       } else {
-        std::memset(MutableChunk(index).bytes + within, 0, take);
+        std::memset(MutableChunk(index, within, take).bytes + within, 0, take);
       }
     }
     pos += take;
@@ -166,22 +211,55 @@ void CowBytes::Zero(uint64_t offset, uint64_t length) {
 }
 
 uint64_t CowBytes::ChunkHash(const Chunk* chunk) {
-  static const uint64_t zero_hash = [] {
-    static const Chunk zeros;
-    return HashBytes({zeros.bytes, kChunkSize}, 0) | 1;
-  }();
-  if (!chunk) return zero_hash;
-  uint64_t h = chunk->hash.load(std::memory_order_relaxed);
-  if (h == 0) {
-    h = HashBytes({chunk->bytes, kChunkSize}, 0) | 1;  // never 0, which means "unset"
-    chunk->hash.store(h, std::memory_order_relaxed);
+  // A chunk's hash folds its block hashes; a null chunk hashes as the
+  // explicit zero chunk does, so equal contents have equal hashes.
+  const uint64_t zero_block = ZeroBlockHash();
+  uint64_t h = Mix(kChunkSize);
+  for (size_t b = 0; b < kHashBlocks; ++b) {
+    uint64_t block = zero_block;
+    if (chunk) {
+      block = chunk->block_hash[b].load(std::memory_order_relaxed);
+      if (block == 0) {
+        block = BlockHash(chunk->bytes + b * kHashBlockSize, kHashBlockSize);
+        chunk->block_hash[b].store(block, std::memory_order_relaxed);
+      }
+    }
+    h = HashCombine(h, block);
   }
   return h;
 }
 
+uint64_t CowBytes::LeafHash(const Leaf* leaf) {
+  // The fold of a full leaf's chunk hashes; a null leaf as sixteen null chunks.
+  static const uint64_t zero_leaf = [] {
+    uint64_t h = Mix(kLeafChunks);
+    for (size_t i = 0; i < kLeafChunks; ++i) h = HashCombine(h, ChunkHash(nullptr));
+    return h | 1;
+  }();
+  if (!leaf) return zero_leaf;
+  uint64_t h = leaf->hash.load(std::memory_order_relaxed);
+  if (h != 0) return h;
+  h = Mix(kLeafChunks);
+  for (size_t i = 0; i < kLeafChunks; ++i) h = HashCombine(h, ChunkHash(leaf->chunks[i].get()));
+  h |= 1;
+  leaf->hash.store(h, std::memory_order_relaxed);
+  return h;
+}
+
 uint64_t CowBytes::Fingerprint() const {
+  // Whole leaves by their cached hash (so a large file costs one combine per
+  // 256 KiB, and only changed leaves are refolded); the chunks of a last,
+  // partial leaf one by one.
+  if (table_) {
+    if (uint64_t cached = table_->hash.load(std::memory_order_relaxed); cached != 0) return cached;
+  }
   uint64_t h = Mix(size_ + 1);
-  for (size_t i = 0, n = chunk_count(); i < n; ++i) h = HashCombine(h, ChunkHash(ChunkAt(i)));
+  const size_t chunks = chunk_count();
+  const size_t full_leaves = chunks / kLeafChunks;
+  for (size_t l = 0; l < full_leaves; ++l) h = HashCombine(h, LeafHash(table_ ? table_->leaves[l].get() : nullptr));
+  for (size_t i = full_leaves * kLeafChunks; i < chunks; ++i) h = HashCombine(h, ChunkHash(ChunkAt(i)));
+  h |= 1;  // never 0, which means "not computed"
+  if (table_) table_->hash.store(h, std::memory_order_relaxed);
   return h;
 }
 

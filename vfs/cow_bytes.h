@@ -30,6 +30,11 @@ class CowBytes {
  public:
   static constexpr size_t kChunkSize = 16 * 1024;
   static constexpr size_t kLeafChunks = 16;  // chunk pointers per leaf
+  // A chunk's hash is kept per block of 4 KiB: a write clears the hashes of
+  // the blocks it touches, and a clone keeps the others, so fingerprinting a
+  // crash image rehashes what the crash wrote, not whole chunks.
+  static constexpr size_t kHashBlocks = 4;
+  static constexpr size_t kHashBlockSize = kChunkSize / kHashBlocks;
 
   CowBytes() = default;
 
@@ -57,24 +62,46 @@ class CowBytes {
  private:
   struct Chunk {
     std::byte bytes[kChunkSize] = {};
-    // 0 = not computed; cleared whenever the owner writes to the chunk.
-    mutable std::atomic<uint64_t> hash{0};
+    // 0 = not computed.
+    mutable std::atomic<uint64_t> block_hash[kHashBlocks] = {};
     Chunk() = default;
     Chunk(const Chunk& other);
+    // Clears the hashes of the blocks [within, within+length) touches.
+    void Touch(size_t within, size_t length);
+    // Computes the missing hashes of the blocks that range does not touch.
+    void HashBlocksOutside(size_t within, size_t length) const;
   };
   struct Leaf {
     std::shared_ptr<Chunk> chunks[kLeafChunks];  // null chunk = all zeros
+    // The fold of its chunks' hashes (a full leaf only); 0 = not computed.
+    // Cleared whenever the owner changes a chunk under it.
+    mutable std::atomic<uint64_t> hash{0};
+    Leaf() = default;
+    Leaf(const Leaf& other);
   };
   // Invariant: no chunk at or past the size's last chunk is held.
-  using Table = std::vector<std::shared_ptr<Leaf>>;  // null leaf = all zeros
+  struct Table {
+    std::vector<std::shared_ptr<Leaf>> leaves;  // null leaf = all zeros
+    // The fold of the whole file's chunk hashes (for the size the owner had
+    // when it was computed; every change of size or bytes goes through
+    // MutableTable, which clears it). 0 = not computed. So an image that
+    // shares a file untouched fingerprints it in O(1), whatever its size.
+    mutable std::atomic<uint64_t> hash{0};
+    Table() = default;
+    Table(const Table& other) : leaves(other.leaves) {}  // about to be changed: no hash
+  };
 
   size_t chunk_count() const { return static_cast<size_t>((size_ + kChunkSize - 1) / kChunkSize); }
   const Chunk* ChunkAt(size_t index) const;
+  // The table owned alone, its cached hash cleared (the caller changes it).
   Table& MutableTable();
   // The slot of chunk `index`, its leaf (and the table) owned alone.
   std::shared_ptr<Chunk>& MutableSlot(size_t index);
-  Chunk& MutableChunk(size_t index);
+  // Chunk `index` owned alone, its hashes of [within, within+length) cleared
+  // for the write the caller is about to make there.
+  Chunk& MutableChunk(size_t index, size_t within, size_t length);
   static uint64_t ChunkHash(const Chunk* chunk);
+  static uint64_t LeafHash(const Leaf* leaf);
 
   std::shared_ptr<Table> table_;
   uint64_t size_ = 0;

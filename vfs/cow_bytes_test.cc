@@ -125,5 +125,64 @@ TEST(CowBytesTest, ACachedChunkHashIsRefreshedAfterAWrite) {
   EXPECT_NE(a.Fingerprint(), before);
 }
 
+// The fingerprint caches (per 4 KiB block, per leaf, per file) never go
+// stale: after any change to a copy of a large file that shares every cache
+// with the original, its fingerprint equals that of the same bytes built from
+// scratch, and the untouched original keeps its own.
+TEST(CowBytesTest, CachedFingerprintsOfACopyFollowEveryChangeAndMatchAFreshBuild) {
+  const uint64_t size = 40 * kChunk + 123;  // two full leaves and a partial third
+  std::string content(size, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 7) & 0xff);
+  CowBytes original;
+  original.Write(0, AsBytes(content));
+  const uint64_t original_print = original.Fingerprint();
+  struct Change {
+    uint64_t offset;
+    std::string bytes;
+    uint64_t resize;  // 0: none
+  };
+  const Change changes[] = {
+      {0, "a", 0},                           // the first block of the first leaf
+      {5 * kChunk + 4096, "b", 0},           // the second block of a chunk in a full leaf
+      {17 * kChunk - 1, "cd", 0},            // across two chunks of the second leaf
+      {40 * kChunk + 100, "e", 0},           // the partial last leaf
+      {0, "", 32 * kChunk},                  // shrink to exactly two leaves
+      {0, "", size + 3 * kChunk},            // grow with zeros
+      {size + 10, std::string(5000, 'f'), 0},  // grow by writing past the end
+  };
+  for (const Change& change : changes) {
+    CowBytes copy = original;
+    std::string expected = content;
+    if (change.resize != 0) {
+      copy.Resize(change.resize);
+      expected.resize(change.resize, '\0');
+    } else {
+      copy.Write(change.offset, AsBytes(change.bytes));
+      if (expected.size() < change.offset + change.bytes.size()) expected.resize(change.offset + change.bytes.size(), '\0');
+      expected.replace(change.offset, change.bytes.size(), change.bytes);
+    }
+    CowBytes fresh;
+    fresh.Write(0, AsBytes(expected));
+    EXPECT_EQ(copy.Fingerprint(), fresh.Fingerprint()) << "change at " << change.offset;
+    EXPECT_EQ(copy.Fingerprint(), fresh.Fingerprint()) << "cached, change at " << change.offset;
+    EXPECT_NE(copy.Fingerprint(), original_print) << "change at " << change.offset;
+    EXPECT_EQ(original.Fingerprint(), original_print);
+  }
+}
+
+TEST(CowBytesTest, WritingZerosOverDataFingerprintsLikeAHole) {
+  CowBytes a;
+  a.Write(0, AsBytes(std::string(3 * kChunk, 'x')));
+  a.Fingerprint();  // fill the caches
+  a.Zero(kChunk, kChunk);      // a whole chunk: dropped
+  a.Zero(10, 100);             // part of a chunk: written
+  CowBytes b;
+  b.Write(0, AsBytes(std::string(3 * kChunk, 'x')));
+  b.Write(10, AsBytes(std::string(100, '\0')));
+  b.Write(kChunk, AsBytes(std::string(kChunk, '\0')));
+  EXPECT_EQ(a.Fingerprint(), b.Fingerprint());
+  EXPECT_TRUE(a == b);
+}
+
 }  // namespace
 }  // namespace walcrash::vfs

@@ -95,14 +95,23 @@ Status FilePipeline::Prepare() {
   return {};
 }
 
+Status FilePipeline::WaitLocked(std::unique_lock<std::mutex>& lock) {
+  cv_.wait(lock, [&] { return ready_.has_value() || stopped_; });
+  if (ready_) return {};
+  if (!error_.ok()) return error_;
+  return Status(Code::kInvalidArgument, dir_, "file pipeline is closed");
+}
+
+Status FilePipeline::WaitUntilReady() {
+  if (!background_) WALCRASH_RETURN_IF_ERROR(Prepare());
+  std::unique_lock lock(mu_);
+  return WaitLocked(lock);
+}
+
 Result<LockedFile> FilePipeline::Open() {
   if (!background_) WALCRASH_RETURN_IF_ERROR(Prepare());
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return ready_.has_value() || stopped_; });
-  if (!ready_) {
-    if (!error_.ok()) return error_;
-    return Status(Code::kInvalidArgument, dir_, "file pipeline is closed");
-  }
+  WALCRASH_RETURN_IF_ERROR(WaitLocked(lock));
   LockedFile out = std::move(*ready_);
   ready_.reset();
   cv_.notify_all();

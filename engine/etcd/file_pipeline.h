@@ -56,12 +56,17 @@ class FilePipeline {
   // The next file (waits for it in background mode), or the error that
   // stopped the pipeline.
   Result<LockedFile> Open();
+  // Blocks until the next file is ready (background mode; inline mode makes
+  // it now), or returns the error that stopped the pipeline.
+  Status WaitUntilReady();
   // Stops the pipeline and removes the file it had ready.
   Status Close();
 
  private:
   Result<LockedFile> Alloc();
   void Run();
+  // Waits for a ready file or the stop; REQUIRES: `lock` holds mu_.
+  Status WaitLocked(std::unique_lock<std::mutex>& lock);
 
   vfs::Vfs& vfs_;
   std::string dir_;

@@ -68,6 +68,18 @@ Status PageWriter::Write(std::string_view p) {
   return Write(p);  // the tail fits in the emptied buffer: no further recursion
 }
 
+Status PageWriter::Write(std::initializer_list<std::string_view> parts) {
+  size_t total = 0;
+  for (std::string_view part : parts) total += part.size();
+  if (total + buffered_.size() <= kPageWriterBufferBytes) {
+    for (std::string_view part : parts) buffered_.append(part);
+    return {};
+  }
+  joined_.clear();
+  for (std::string_view part : parts) joined_.append(part);
+  return Write(joined_);
+}
+
 Status PageWriter::Flush() {
   if (buffered_.empty()) return {};
   Status s = WriteThrough(buffered_);
@@ -82,17 +94,43 @@ Status PageWriter::Flush() {
 Encoder::Encoder(vfs::File* file, uint64_t offset, uint32_t prev_crc)
     : file_(file), writer_(file, offset), crc_(prev_crc) {}
 
-Status Encoder::Encode(Record& record) {
-  if (record.data) crc_ = crc32c::Update(crc_, AsSpan(*record.data));
-  record.crc = crc_;
-  std::string body = EncodeRecord(record);
+Status Encoder::WriteFrame(RecordType type, bool has_data, std::string_view data_head, std::string_view data) {
+  // Frame: the length field, the record (its head, then its data), zeros to
+  // the next 8-byte boundary.
+  const uint64_t data_bytes = data_head.size() + data.size();
+  char head[kFrameSizeBytes + kMaxHeadBytes];
+  const size_t head_bytes =
+      EncodeRecordHead(static_cast<int64_t>(type), crc_, has_data ? std::optional(data_bytes) : std::nullopt,
+                       head + kFrameSizeBytes);
   uint64_t pad = 0;
-  uint64_t len_field = EncodeFrameSize(body.size(), &pad);
-  std::string frame(kFrameSizeBytes, '\0');
-  std::memcpy(frame.data(), &len_field, 8);  // little-endian host
-  frame += body;
-  frame.append(static_cast<size_t>(pad), '\0');
-  return writer_.Write(frame);
+  const uint64_t len_field = EncodeFrameSize(head_bytes + data_bytes, &pad);
+  std::memcpy(head, &len_field, kFrameSizeBytes);  // little-endian host
+  static constexpr char kZeros[kFrameSizeBytes] = {};
+  return writer_.Write({std::string_view(head, kFrameSizeBytes + head_bytes), data_head, data,
+                        std::string_view(kZeros, static_cast<size_t>(pad))});
+}
+
+Status Encoder::Encode(RecordType type, std::optional<std::string_view> data) {
+  if (!data) return WriteFrame(type, false, {}, {});
+  crc_ = crc32c::Update(crc_, AsSpan(*data));
+  return WriteFrame(type, true, {}, *data);
+}
+
+Status Encoder::Encode(Record& record) {
+  Status s = Encode(static_cast<RecordType>(record.type),
+                    record.data ? std::optional<std::string_view>(*record.data) : std::nullopt);
+  record.crc = crc_;
+  return s;
+}
+
+Status Encoder::EncodeEntry(const Entry& entry) {
+  // The record's data is the entry's encoding: its head, then its data
+  // bytes, taken from the caller's Entry without an intermediate copy.
+  char head[kMaxHeadBytes];
+  const std::string_view entry_head(head, EncodeEntryHead(entry, head));
+  crc_ = crc32c::Update(crc_, AsSpan(entry_head));
+  crc_ = crc32c::Update(crc_, AsSpan(entry.data));
+  return WriteFrame(RecordType::kEntry, true, entry_head, entry.data);
 }
 
 // --- Decoder ----------------------------------------------------------------------
@@ -105,40 +143,35 @@ Status Decoder::UnexpectedEOF(std::string_view detail) const {
   return MakeError(WalError::kUnexpectedEOF, path, detail);
 }
 
-// Reads up to n bytes at `offset` of the current segment (bounded by its size
-// at open) into `out`; short_read is set when fewer than n were available.
-Status Decoder::ReadAt(uint64_t offset, std::string& out, size_t n, bool& short_read) {
+Result<std::string_view> Decoder::Window(uint64_t offset, size_t n) {
   const Segment& seg = segments_[current_];
-  uint64_t available = offset < seg.size ? seg.size - offset : 0;
-  size_t want = static_cast<size_t>(std::min<uint64_t>(n, available));
-  short_read = want < n;
-  out.resize(want);
-  size_t done = 0;
-  while (done < want) {
-    uint64_t pos = offset + done;
-    if (pos < buffer_offset_ || pos >= buffer_offset_ + buffer_.size()) {
-      // Refill the read-ahead window at pos.
-      size_t fill = static_cast<size_t>(std::min<uint64_t>(kReadAhead, seg.size - pos));
-      buffer_.resize(fill);
-      auto got = seg.file->ReadAt(pos, {reinterpret_cast<std::byte*>(buffer_.data()), fill});
-      if (!got.ok()) return got.error();
-      buffer_.resize(*got);
-      buffer_offset_ = pos;
-      if (*got == 0) {  // the file shrank under us
-        out.resize(done);
-        short_read = true;
-        return {};
+  const uint64_t available = offset < seg.size ? seg.size - offset : 0;
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(n, available));
+  if (want == 0) return std::string_view();
+  if (offset < buffer_offset_ || offset + want > buffer_offset_ + buffer_.size()) {
+    // Refill at `offset`: at least the read-ahead, at most the rest of the
+    // segment (so no length field can make it allocate beyond the file).
+    const size_t fill = static_cast<size_t>(std::min<uint64_t>(std::max(kReadAhead, want), available));
+    buffer_.resize(fill);
+    buffer_offset_ = offset;
+    size_t filled = 0;
+    while (filled < fill) {  // bounded: each turn reads at least one byte or stops
+      auto got = seg.file->ReadAt(offset + filled,
+                                  {reinterpret_cast<std::byte*>(buffer_.data() + filled), fill - filled});
+      if (!got.ok()) {
+        buffer_.clear();
+        return got.error();
       }
+      if (*got == 0) break;  // the file shrank under us: a short read
+      filled += *got;
     }
-    size_t from = static_cast<size_t>(pos - buffer_offset_);
-    size_t take = std::min(want - done, buffer_.size() - from);
-    std::memcpy(out.data() + done, buffer_.data() + from, take);
-    done += take;
+    buffer_.resize(filled);
   }
-  return {};
+  const size_t from = static_cast<size_t>(offset - buffer_offset_);
+  return std::string_view(buffer_).substr(from, std::min(want, buffer_.size() - from));
 }
 
-bool Decoder::IsTornEntry(const std::string& data) const {
+bool Decoder::IsTornEntry(std::string_view data) const {
   if (policy_.torn_tail_as_corruption) return false;
   if (policy_.corruption_as_torn_tail) return true;
   if (current_ + 1 != segments_.size()) return false;  // only the last segment can have a torn tail
@@ -158,23 +191,33 @@ bool Decoder::IsTornEntry(const std::string& data) const {
   return false;
 }
 
-Status Decoder::ChainCrcRecord(const Record& crc_record) {
-  if (crc_ != 0 && crc_ != crc_record.crc) {
+Status Decoder::ChainCrcRecord(uint32_t carried_crc) {
+  if (crc_ != 0 && crc_ != carried_crc) {
     std::string path = current_ < segments_.size() ? segments_[current_].name : std::string();
     return MakeError(WalError::kCrcMismatch, std::move(path));
   }
-  crc_ = crc_record.crc;
+  crc_ = carried_crc;
   return {};
 }
 
 Result<bool> Decoder::Decode(Record& record) {
+  RecordView view;
+  WALCRASH_ASSIGN_OR_RETURN(bool more, DecodeView(view));
+  if (more) {
+    record.type = view.type;
+    record.crc = view.crc;
+    if (view.data) record.data.emplace(*view.data);
+    else record.data.reset();
+  }
+  return more;
+}
+
+Result<bool> Decoder::DecodeView(RecordView& record) {
   // Bounded: each turn either returns or moves to the next segment.
   while (current_ < segments_.size()) {
-    std::string header;
-    bool short_read = false;
-    WALCRASH_RETURN_IF_ERROR(ReadAt(last_valid_offset_, header, kFrameSizeBytes, short_read));
+    WALCRASH_ASSIGN_OR_RETURN(std::string_view header, Window(last_valid_offset_, kFrameSizeBytes));
     uint64_t len_field = 0;
-    if (!header.empty() && short_read) {
+    if (!header.empty() && header.size() < kFrameSizeBytes) {
       return UnexpectedEOF(fmt::format("{} trailing bytes at offset {}", header.size(), last_valid_offset_));
     }
     if (!header.empty()) std::memcpy(&len_field, header.data(), 8);
@@ -198,17 +241,16 @@ Result<bool> Decoder::Decode(Record& record) {
           "padBytes({}) = entryLimit({})",
           seg.name, rec_bytes, seg.size, last_valid_offset_, pad_bytes, left));
     }
-    std::string data;
-    WALCRASH_RETURN_IF_ERROR(ReadAt(last_valid_offset_ + kFrameSizeBytes, data,
-                                    static_cast<size_t>(rec_bytes + pad_bytes), short_read));
-    if (short_read) return UnexpectedEOF(fmt::format("short record at offset {}", last_valid_offset_));
-    auto decoded = DecodeRecord(std::string_view(data).substr(0, static_cast<size_t>(rec_bytes)));
+    const size_t frame_bytes = static_cast<size_t>(rec_bytes + pad_bytes);
+    WALCRASH_ASSIGN_OR_RETURN(std::string_view data, Window(last_valid_offset_ + kFrameSizeBytes, frame_bytes));
+    if (data.size() < frame_bytes) return UnexpectedEOF(fmt::format("short record at offset {}", last_valid_offset_));
+    auto decoded = DecodeRecordView(data.substr(0, static_cast<size_t>(rec_bytes)));
     if (!decoded.ok()) {
       if (IsTornEntry(data)) return UnexpectedEOF(fmt::format("torn record at offset {}", last_valid_offset_));
       return MakeError(WalError::kBadRecord, seg.name,
                        fmt::format("at offset {}: {}", last_valid_offset_, decoded.error().message()));
     }
-    record = std::move(decoded).value();
+    record = *decoded;
     if (record.type != static_cast<int64_t>(RecordType::kCrc)) {
       uint32_t crc = crc_;
       if (record.data) crc = crc32c::Update(crc, AsSpan(*record.data));

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ class PageWriter {
   // Writes go to `file` from `offset` (the current end of valid data).
   PageWriter(vfs::File* file, uint64_t offset);
   Status Write(std::string_view bytes);
+  // Writes the parts one after another, exactly as Write(their
+  // concatenation) would, file calls included; when they fit in the buffer
+  // (the common case) without concatenating them first.
+  Status Write(std::initializer_list<std::string_view> parts);
   Status Flush();
   // The file offset the flushed data reaches (etcd's "OS file offset").
   uint64_t file_offset() const { return file_offset_; }
@@ -54,6 +59,7 @@ class PageWriter {
   uint64_t file_offset_;
   size_t page_offset_;  // (file offset of the buffer's start) % kPageBytes
   std::string buffered_;
+  std::string joined_;  // reused: parts joined when they overflow the buffer
 };
 
 class Encoder {
@@ -61,6 +67,13 @@ class Encoder {
   Encoder(vfs::File* file, uint64_t offset, uint32_t prev_crc);
   // Sets record.crc (chaining) and buffers its frame.
   Status Encode(Record& record);
+  // The same without a Record: frames `data` (nullopt: a CRC record, which
+  // carries the running CRC without extending it) as a record of `type`.
+  Status Encode(RecordType type, std::optional<std::string_view> data);
+  // An entry record. The hot path of Save: the entry and its frame are built
+  // in buffers the encoder keeps, so a steady stream of entries allocates
+  // nothing.
+  Status EncodeEntry(const Entry& entry);
   Status Flush() { return writer_.Flush(); }
   uint32_t crc() const { return crc_; }
   uint64_t file_offset() const { return writer_.file_offset(); }
@@ -68,6 +81,10 @@ class Encoder {
 
  private:
   vfs::File* file_;
+  // Frames a record whose data (when has_data) is data_head then data, and
+  // whose CRC is already in crc_.
+  Status WriteFrame(RecordType type, bool has_data, std::string_view data_head, std::string_view data);
+
   PageWriter writer_;
   uint32_t crc_;
 };
@@ -93,21 +110,28 @@ class Decoder {
   // of the last segment, or an error: kUnexpectedEOF for a short or torn
   // tail, kRecordCrcMismatch, kBadRecord.
   Result<bool> Decode(Record& record);
+  // The same without copying: record.data points into the decoder's
+  // read-ahead buffer and is valid until the next call.
+  Result<bool> DecodeView(RecordView& record);
 
   uint32_t crc() const { return crc_; }
   void UpdateCrc(uint32_t prev_crc) { crc_ = prev_crc; }
   // A CRC record (each segment's head) must carry the running CRC, unless
   // that is 0 (a fresh decoder has nothing to check it against); then it
   // becomes the running CRC. kCrcMismatch, naming the segment, otherwise.
-  Status ChainCrcRecord(const Record& crc_record);
+  Status ChainCrcRecord(uint32_t carried_crc);
+  Status ChainCrcRecord(const Record& crc_record) { return ChainCrcRecord(crc_record.crc); }
   // The offset just past the last valid record in the current segment.
   uint64_t last_offset() const { return last_valid_offset_; }
   // Index into segments of the one being read (size() once all are done).
   size_t segment_index() const { return current_; }
 
  private:
-  Status ReadAt(uint64_t offset, std::string& out, size_t n, bool& short_read);
-  bool IsTornEntry(const std::string& data) const;
+  // Up to n bytes at `offset` of the current segment (fewer at its end, as
+  // bounded by its size at open), from the read-ahead buffer, refilled when
+  // the range is not in it. Valid until the next call.
+  Result<std::string_view> Window(uint64_t offset, size_t n);
+  bool IsTornEntry(std::string_view data) const;
   Status UnexpectedEOF(std::string_view detail) const;
 
   std::vector<Segment> segments_;

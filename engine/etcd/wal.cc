@@ -95,7 +95,7 @@ DecoderPolicy PolicyOf(const WalOptions& o) {
   return {o.bugs.torn_tail_as_corruption, o.bugs.corruption_as_torn_tail};
 }
 
-bool IsRecord(const Record& r, RecordType t) { return r.type == static_cast<int64_t>(t); }
+bool IsRecord(const RecordView& r, RecordType t) { return r.type == static_cast<int64_t>(t); }
 
 Result<std::vector<std::string>> WalNames(vfs::Vfs& vfs, const std::string& dir) {
   WALCRASH_ASSIGN_OR_RETURN(std::vector<std::string> names, vfs.List(dir));
@@ -162,16 +162,16 @@ void CloseAll(std::vector<LockedFile>& files, Status* status) {
 // (read-mode rules) and returns other errors.
 template <typename Visit>
 Status ScanReadOnly(Decoder& decoder, Visit visit) {
-  Record rec;
+  RecordView rec;
   for (;;) {
-    auto next = decoder.Decode(rec);
+    auto next = decoder.DecodeView(rec);
     if (!next.ok()) {
       if (WalErrorOf(next.error()) == WalError::kUnexpectedEOF) return {};
       return next.error();
     }
     if (!*next) return {};
     if (IsRecord(rec, RecordType::kCrc)) {
-      WALCRASH_RETURN_IF_ERROR(decoder.ChainCrcRecord(rec));
+      WALCRASH_RETURN_IF_ERROR(decoder.ChainCrcRecord(rec.crc));
       continue;
     }
     WALCRASH_RETURN_IF_ERROR(visit(rec));
@@ -298,9 +298,8 @@ struct Wal::Impl {
     mark = DurableMark{last_index, s, snap_index, mark.syncs + (synced ? 1 : 0)};
   }
 
-  Status Encode(RecordType type, std::optional<std::string> data) {
-    Record rec{static_cast<int64_t>(type), 0, std::move(data)};
-    return Fail(encoder->Encode(rec));
+  Status Encode(RecordType type, std::optional<std::string_view> data) {
+    return Fail(encoder->Encode(type, data));
   }
 
   Status SaveState(const HardState& s) {
@@ -494,7 +493,7 @@ Status Wal::ReadAll(ReadResult* read) {
   Decoder& decoder = *w.decoder;
   bool have_metadata = false;
   bool match = false;
-  Record rec;
+  RecordView rec;
   Status err;
   // etcd's state.Reset(): an error returns nothing with it.
   auto fail = [&](Status s) -> Status {
@@ -503,7 +502,7 @@ Status Wal::ReadAll(ReadResult* read) {
     return s;
   };
   for (;;) {
-    auto next = decoder.Decode(rec);
+    auto next = decoder.DecodeView(rec);
     if (!next.ok()) {
       err = next.error();
       break;
@@ -544,7 +543,7 @@ Status Wal::ReadAll(ReadResult* read) {
         have_metadata = true;
         break;
       case RecordType::kCrc:
-        if (Status s = decoder.ChainCrcRecord(rec); !s.ok()) return fail(s);
+        if (Status s = decoder.ChainCrcRecord(rec.crc); !s.ok()) return fail(s);
         break;
       case RecordType::kSnapshot: {
         auto snap = DecodeSnapshot(rec.data.value_or(""));
@@ -601,7 +600,7 @@ Status Wal::Save(const HardState& st, const std::vector<Entry>& entries) {
   if (w.options.level == WalLevel::kNoLog) return {};  // TDengine: acknowledged, not written
   bool must_sync = !entries.empty() || st.vote != w.state.vote || st.term != w.state.term;
   for (const Entry& e : entries) {
-    WALCRASH_RETURN_IF_ERROR(w.Encode(RecordType::kEntry, EncodeEntry(e)));
+    WALCRASH_RETURN_IF_ERROR(w.Fail(w.encoder->EncodeEntry(e)));
     w.enti = e.index;
   }
   WALCRASH_RETURN_IF_ERROR(w.SaveState(st));
@@ -623,6 +622,13 @@ Status Wal::Save(const HardState& st, const std::vector<Entry>& entries) {
     return w.SyncLocked(false);
   }
   return w.Cut();
+}
+
+Status Wal::WaitForNextSegment() {
+  Impl& w = *impl_;
+  std::lock_guard lock(w.mu);
+  WALCRASH_RETURN_IF_ERROR(w.Usable("WaitForNextSegment"));
+  return w.pipeline->WaitUntilReady();
 }
 
 Status Wal::SaveSnapshot(const SnapshotRecord& snap) {
@@ -767,7 +773,7 @@ Result<HardState> Verify(vfs::Vfs& vfs, const std::string& dir, const SnapshotRe
   std::optional<std::string> metadata;
   bool match = false;
   Status s = WithReadOnlyDecoder(vfs, dir, sel, options, [&](Decoder& decoder) {
-    return ScanReadOnly(decoder, [&](const Record& rec) -> Status {
+    return ScanReadOnly(decoder, [&](const RecordView& rec) -> Status {
       switch (static_cast<RecordType>(rec.type)) {
         case RecordType::kMetadata:
           if (metadata && *metadata != rec.data.value_or("")) return MakeError(WalError::kMetadataConflict, dir);
@@ -806,7 +812,7 @@ Result<std::vector<SnapshotRecord>> ValidSnapshotEntries(vfs::Vfs& vfs, const st
   std::vector<SnapshotRecord> snaps;
   HardState state;
   Status s = WithReadOnlyDecoder(vfs, dir, Selection{names}, options, [&](Decoder& decoder) {
-    return ScanReadOnly(decoder, [&](const Record& rec) -> Status {
+    return ScanReadOnly(decoder, [&](const RecordView& rec) -> Status {
       if (IsRecord(rec, RecordType::kSnapshot)) {
         auto snap = DecodeSnapshot(rec.data.value_or(""));
         if (!snap.ok()) return MakeError(WalError::kBadRecord, dir, snap.error().message());
@@ -837,13 +843,13 @@ bool Repair(vfs::Vfs& vfs, const std::string& dir, const WalOptions& options, St
   auto size = (*file)->Size();
   if (!size.ok()) return report(size.error());
   Decoder decoder({{file->get(), *size, path}}, PolicyOf(options));
-  Record rec;
+  RecordView rec;
   for (;;) {
     uint64_t last_offset = decoder.last_offset();
-    auto next = decoder.Decode(rec);
+    auto next = decoder.DecodeView(rec);
     if (next.ok() && *next) {
       if (IsRecord(rec, RecordType::kCrc)) {
-        if (Status s = decoder.ChainCrcRecord(rec); !s.ok()) return report(s);
+        if (Status s = decoder.ChainCrcRecord(rec.crc); !s.ok()) return report(s);
       }
       continue;
     }

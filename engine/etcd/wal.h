@@ -184,6 +184,12 @@ class Wal {
   // watermark does not move). Starts the periodic syncer when the new policy
   // needs one (background threads).
   Status SetSyncPolicy(WalLevel level, std::chrono::milliseconds fsync_period);
+  // Blocks until the file pipeline has the next segment ready (with
+  // background_threads it is prepared on a thread of its own: with kZeroFill
+  // that is writing and syncing a whole segment of zeros), or returns the
+  // error that stopped it. For benchmarks and tests that want that I/O out of
+  // what they measure; a WAL never needs to call it.
+  Status WaitForNextSegment();
   // Releases the locks of segments that hold only entries below `index`
   // (keeping the one that holds index-1), so a purger may delete them.
   Status ReleaseLockTo(uint64_t index);

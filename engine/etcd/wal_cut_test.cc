@@ -487,12 +487,44 @@ TEST_P(FilePipelineTest, APreallocationFailureIsReturnedByOpen) {
   EXPECT_OK(fp.Close());
 }
 
-// TestFilePipelineFailLockFile: the directory is gone.
-TEST_P(FilePipelineTest, AMissingDirectoryIsReturnedByOpen) {
+// TestFilePipelineFailLockFile: the directory is gone. The error that
+// stopped the pipeline is what waiting for it returns, too.
+TEST_P(FilePipelineTest, AMissingDirectoryIsReturnedByOpenAndByWaitUntilReady) {
   vfs::SimVfs vfs;
   FilePipeline fp(vfs, "/gone", 4096, PreallocMode::kFallocate, background());
+  EXPECT_CODE(fp.WaitUntilReady(), Code::kNotFound);
   EXPECT_CODE(fp.Open(), Code::kNotFound);
   EXPECT_OK(fp.Close());
+}
+
+// WaitUntilReady returns once the next file exists, fully preallocated: here
+// zero-filled and synced, so nothing about it is pending any more.
+TEST_P(FilePipelineTest, WaitUntilReadyReturnsWithTheNextFileZeroFilledAndSynced) {
+  vfs::SimVfs vfs;
+  ASSERT_OK(vfs.Mkdir("/d"));
+  FilePipeline fp(vfs, "/d", 8192, PreallocMode::kZeroFill, background());
+  ASSERT_OK(fp.WaitUntilReady());
+  EXPECT_EQ(ReadFile(vfs, "/d/0.tmp"), std::string(8192, '\0'));
+  for (const auto& p : vfs.PendingOperations()) {
+    EXPECT_NE(p.op, vfs::OpKind::kWrite) << p.ToString();
+  }
+  ASSERT_OK(fp.Close());
+  EXPECT_CODE(fp.WaitUntilReady(), Code::kInvalidArgument);  // closed: nothing will come
+}
+
+TEST(WalCutTest, WaitForNextSegmentReturnsWithTheNextSegmentPrepared) {
+  vfs::SimVfs vfs;
+  WalOptions o = Small(1024);
+  o.background_threads = true;
+  o.prealloc = PreallocMode::kZeroFill;
+  auto w = MustCreate(vfs, "m", o);
+  ASSERT_NE(w, nullptr);
+  ASSERT_OK(w->WaitForNextSegment());
+  auto tmp = vfs.Stat("/wal/0.tmp");
+  ASSERT_TRUE(tmp.ok()) << tmp.error().ToString();
+  EXPECT_EQ(tmp->size, 1024u);
+  ASSERT_OK(w->Close());
+  EXPECT_WAL_ERROR(w->WaitForNextSegment(), WalError::kClosed);
 }
 
 // A leftover temp file is never cut, even one another handle holds (after a

@@ -9,22 +9,36 @@ namespace {
 
 // --- encoding ---------------------------------------------------------------
 
-void PutVarint(std::string& out, uint64_t v) {
+// Writes v's varint at `out` (up to 10 bytes); returns the count.
+size_t PutVarint(char* out, uint64_t v) {
+  size_t n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out[n++] = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  out[n++] = static_cast<char>(v);
+  return n;
+}
+
+size_t PutVarintField(char* out, uint32_t field, uint64_t v) {
+  size_t n = PutVarint(out, uint64_t{field} << 3);  // wire type 0
+  return n + PutVarint(out + n, v);
+}
+
+// A bytes field's key and length, not its bytes.
+size_t PutBytesHead(char* out, uint32_t field, uint64_t length) {
+  size_t n = PutVarint(out, (uint64_t{field} << 3) | 2);
+  return n + PutVarint(out + n, length);
 }
 
 void PutVarintField(std::string& out, uint32_t field, uint64_t v) {
-  PutVarint(out, uint64_t{field} << 3);  // wire type 0
-  PutVarint(out, v);
+  char bytes[20];
+  out.append(bytes, PutVarintField(bytes, field, v));
 }
 
 void PutBytesField(std::string& out, uint32_t field, std::string_view bytes) {
-  PutVarint(out, (uint64_t{field} << 3) | 2);
-  PutVarint(out, bytes.size());
+  char head[20];
+  out.append(head, PutBytesHead(head, field, bytes.size()));
   out.append(bytes);
 }
 
@@ -134,22 +148,78 @@ Status DecodeFields(std::string_view bytes, std::string_view message, std::initi
   return {};
 }
 
+// The layout etcd (gogoproto) writes: the known fields in order, each once.
+// Decoding that layout needs no per-field dispatch; anything else (another
+// order, unknown fields, a malformed varint) makes a step return false and the
+// caller falls back to DecodeFields, which decides and explains.
+class CanonicalReader {
+ public:
+  explicit CanonicalReader(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+  bool done() const { return p_ == end_; }
+  // The field with this one-byte key next? (Leaves the position alone if not.)
+  bool At(uint8_t key) const { return p_ != end_ && static_cast<uint8_t>(*p_) == key; }
+  bool Varint(uint8_t key, uint64_t& v) {
+    if (!At(key)) return false;
+    ++p_;
+    v = 0;
+    for (int shift = 0; shift < 64 && p_ != end_; shift += 7) {  // as FieldReader::Varint
+      auto b = static_cast<uint8_t>(*p_++);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return true;
+    }
+    return false;
+  }
+  bool Bytes(uint8_t key, std::string_view& out) {
+    uint64_t length = 0;
+    if (!Varint(key, length) || length > static_cast<uint64_t>(end_ - p_)) return false;
+    out = std::string_view(p_, static_cast<size_t>(length));
+    p_ += length;
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
 }  // namespace
+
+size_t EncodeRecordHead(int64_t type, uint32_t crc, std::optional<uint64_t> data_bytes, char* out) {
+  size_t n = PutVarintField(out, 1, static_cast<uint64_t>(type));
+  n += PutVarintField(out + n, 2, crc);
+  if (data_bytes) n += PutBytesHead(out + n, 3, *data_bytes);
+  return n;
+}
+
+size_t EncodeEntryHead(const Entry& e, char* out) {
+  size_t n = PutVarintField(out, 1, static_cast<uint64_t>(static_cast<int64_t>(e.type)));
+  n += PutVarintField(out + n, 2, e.term);
+  n += PutVarintField(out + n, 3, e.index);
+  if (!e.data.empty()) n += PutBytesHead(out + n, 4, e.data.size());  // nil Data is absent
+  return n;
+}
+
+void AppendRecord(std::string& out, int64_t type, uint32_t crc, std::optional<std::string_view> data) {
+  char head[kMaxHeadBytes];
+  out.append(head, EncodeRecordHead(type, crc, data ? std::optional<uint64_t>(data->size()) : std::nullopt, head));
+  if (data) out.append(*data);
+}
+
+void AppendEntry(std::string& out, const Entry& e) {
+  char head[kMaxHeadBytes];
+  out.append(head, EncodeEntryHead(e, head));
+  out.append(e.data);
+}
 
 std::string EncodeRecord(const Record& r) {
   std::string out;
-  PutVarintField(out, 1, static_cast<uint64_t>(r.type));
-  PutVarintField(out, 2, r.crc);
-  if (r.data) PutBytesField(out, 3, *r.data);
+  AppendRecord(out, r.type, r.crc, r.data);
   return out;
 }
 
 std::string EncodeEntry(const Entry& e) {
   std::string out;
-  PutVarintField(out, 1, static_cast<uint64_t>(static_cast<int64_t>(e.type)));
-  PutVarintField(out, 2, e.term);
-  PutVarintField(out, 3, e.index);
-  if (!e.data.empty()) PutBytesField(out, 4, e.data);
+  AppendEntry(out, e);
   return out;
 }
 
@@ -169,21 +239,57 @@ std::string EncodeSnapshot(const SnapshotRecord& s) {
   return out;
 }
 
-Result<Record> DecodeRecord(std::string_view bytes) {
-  Record r;
+Result<RecordView> DecodeRecordView(std::string_view bytes) {
+  RecordView r;
+  {
+    CanonicalReader c(bytes);
+    uint64_t type = 0, crc = 0;
+    std::string_view data;
+    if (c.Varint(0x08, type) && c.Varint(0x10, crc)) {
+      r.type = static_cast<int64_t>(type);
+      r.crc = static_cast<uint32_t>(crc);
+      if (c.done()) return r;
+      if (c.Bytes(0x1a, data) && c.done()) {
+        r.data = data;
+        return r;
+      }
+    }
+    r = RecordView{};
+  }
   Status s = DecodeFields(
       bytes, "walpb.Record", {0, 0, 2},
       [&](uint32_t f, uint64_t v) {
         if (f == 1) r.type = static_cast<int64_t>(v);
         else r.crc = static_cast<uint32_t>(v);
       },
-      [&](uint32_t, std::string_view b) { r.data = std::string(b); });
+      [&](uint32_t, std::string_view b) { r.data = b; });
   if (!s.ok()) return s;
+  return r;
+}
+
+Result<Record> DecodeRecord(std::string_view bytes) {
+  WALCRASH_ASSIGN_OR_RETURN(RecordView view, DecodeRecordView(bytes));
+  Record r{view.type, view.crc, std::nullopt};
+  if (view.data) r.data = std::string(*view.data);
   return r;
 }
 
 Result<Entry> DecodeEntry(std::string_view bytes) {
   Entry e;
+  {
+    CanonicalReader c(bytes);
+    uint64_t type = 0;
+    std::string_view data;
+    if (c.Varint(0x08, type) && c.Varint(0x10, e.term) && c.Varint(0x18, e.index)) {
+      e.type = static_cast<int32_t>(type);
+      if (c.done()) return e;
+      if (c.Bytes(0x22, data) && c.done()) {
+        e.data.assign(data);
+        return e;
+      }
+    }
+    e = Entry{};
+  }
   Status s = DecodeFields(
       bytes, "raftpb.Entry", {0, 0, 0, 2},
       [&](uint32_t f, uint64_t v) {

@@ -66,12 +66,32 @@ struct SnapshotRecord {  // walpb.Snapshot
 
 std::string EncodeRecord(const Record& r);
 std::string EncodeEntry(const Entry& e);
+// The same bytes appended to `out`, so a hot path can reuse one buffer
+// instead of allocating a string per message.
+void AppendRecord(std::string& out, int64_t type, uint32_t crc, std::optional<std::string_view> data);
+void AppendEntry(std::string& out, const Entry& e);
+
+// The encodings up to their data bytes, written to `out` (which must hold
+// kMaxHeadBytes); return the count. A message is its head then its data, so
+// the encoder can frame an entry without copying it into a message first.
+inline constexpr size_t kMaxHeadBytes = 48;
+size_t EncodeEntryHead(const Entry& e, char* out);
+// walpb.Record with `data_bytes` of data (nullopt: no data field).
+size_t EncodeRecordHead(int64_t type, uint32_t crc, std::optional<uint64_t> data_bytes, char* out);
 std::string EncodeHardState(const HardState& s);
 std::string EncodeSnapshot(const SnapshotRecord& s);
 
 // Errors are Code::kCorruption with a message naming the message type and the
 // problem ("proto: walpb.Record: unexpected EOF").
 Result<Record> DecodeRecord(std::string_view bytes);
+// A walpb.Record whose data still points into the bytes it was decoded from
+// (valid as long as they are): the decoder's copy-free path.
+struct RecordView {
+  int64_t type = 0;
+  uint32_t crc = 0;
+  std::optional<std::string_view> data;
+};
+Result<RecordView> DecodeRecordView(std::string_view bytes);
 Result<Entry> DecodeEntry(std::string_view bytes);
 Result<HardState> DecodeHardState(std::string_view bytes);
 Result<SnapshotRecord> DecodeSnapshot(std::string_view bytes);

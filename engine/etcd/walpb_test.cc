@@ -119,6 +119,21 @@ TEST(WalpbTest, DecodersAcceptFieldsInAnyOrder) {
   EXPECT_EQ(*r, (Record{2, 7, std::string("a")}));
 }
 
+// The decoders read etcd's own layout on a fast path; input that starts like
+// it and then goes on otherwise must decode exactly as the general path says.
+TEST(WalpbTest, InputThatStartsInEtcdsLayoutAndGoesOnOtherwiseDecodesByTheGeneralRules) {
+  auto e = DecodeEntry(Unhex("0800" "1002" "1803" "220162" "1809"));  // index repeated: the last wins
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(*e, (Entry{2, 9, 0, "b"}));
+  auto r = DecodeRecord(Unhex("0802" "1007" "1a0161" "2801"));  // then an unknown field
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, (Record{2, 7, std::string("a")}));
+  auto view = DecodeRecordView(Unhex("0802" "1007" "1a0261"));  // data cut short
+  EXPECT_EQ(view.status().code(), Code::kCorruption);
+  auto wrong_wire = DecodeEntry(Unhex("0800" "1002" "1803" "2001"));  // field 4 as a varint
+  EXPECT_EQ(wrong_wire.status().code(), Code::kCorruption);
+}
+
 TEST(WalpbTest, DecodersSkipUnknownFieldsOfEveryWireType) {
   std::string unknown = Unhex("2801")                       // field 5, varint
                         + Unhex("31") + std::string(8, 'x')  // field 6, fixed64
