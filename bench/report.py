@@ -227,10 +227,9 @@ def build_targets(rows, counters):
     targets.append(("explorer, default campaign: >= 20,000 images/s per core",
                     *at_least(images, 20000, "{:,.0f} images/s")))
     readall = find(counters, r"^BM_EtcdReadAll/posix/entry_bytes:1000/write_mode:1/fresh_heap:1", "real_time")
-    text, met = at_least(64e6 / readall if readall else None, 1.0, "")
-    if readall:
-        text = f"{readall / 1e6:.1f} ms ({64e6 / readall / 1e6:,.0f} MB/s)"
-        met = readall < 64e6
+    text, met = ("not run", None)
+    if readall:  # ns for 64e6 payload bytes: bytes per ns = GB/s
+        text, met = f"{readall / 1e6:.1f} ms ({64e6 / readall:.2f} GB/s)", readall < 64e6
     targets.append(("restart: ReadAll of a 64 MB log (1000 B entries) < 64 ms", text, met))
     single = find(counters, r"^BM_Crc32cSingleStream/4096$", "bytes_per_second")
     crc4k = find(counters, r"^BM_Crc32cUpdate/4096$", "bytes_per_second")

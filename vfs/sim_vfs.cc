@@ -34,6 +34,10 @@ struct LiveNode {
   uint32_t links = 0;      // directory entries naming it
   uint32_t handles = 0;    // open handles
   uint64_t lock_owner = 0; // handle id holding the lock, 0 = none
+  // False while the durable bytes with this file's pending data operations
+  // applied in order equal `data` (every change to `data` adds its pending
+  // operation). A failed fsync's dropped operations (F1) break that for good.
+  bool durable_diverged = false;
 };
 
 // One inode in the durable state or in a crash image.
@@ -436,20 +440,38 @@ struct SimVfs::State {
     }
   }
 
+  // Past this many pending bytes of one file, a sync shares the live bytes
+  // with the durable state instead of copying each write into it: O(size /
+  // 256 KiB) pointers, not O(bytes). Below it, copying is cheaper than the
+  // chunk the next write would then have to clone.
+  static constexpr uint64_t kShareOnSyncBytes = 64 * 1024;
+
   // D1: makes the file's pending data operations durable; returns how many.
   size_t SyncFile(InodeId id) {
+    const auto live_node = live.find(id);
+    uint64_t pending_bytes = 0;
+    for (const PendingOp& op : pending) {
+      if (!IsEntryOp(op.kind) && op.node == id) pending_bytes += op.kind == PendingKind::kWrite ? op.length : 0;
+    }
+    // Durable + these operations in order == the live bytes (LiveNode's
+    // invariant), so the result can be had by sharing them.
+    const bool share = live_node != live.end() && !live_node->second.durable_diverged &&
+                       pending_bytes >= kShareOnSyncBytes;
     size_t n = 0;
     std::deque<PendingOp> rest;
     for (PendingOp& op : pending) {
       if (!IsEntryOp(op.kind) && op.node == id) {
-        ApplyOp(durable, op, nullptr, options.sector_size);
+        if (!share) ApplyOp(durable, op, nullptr, options.sector_size);
         ++n;
       } else {
         rest.push_back(std::move(op));
       }
     }
     pending.swap(rest);
-    if (n > 0) Ensure(durable, id, FileKind::kRegular);
+    if (n > 0) {
+      DiskNode& node = Ensure(durable, id, FileKind::kRegular);
+      if (share) node.data = live_node->second.data;
+    }
     return n;
   }
 
@@ -457,7 +479,11 @@ struct SimVfs::State {
   size_t DropFile(InodeId id) {
     size_t before = pending.size();
     std::erase_if(pending, [&](const PendingOp& op) { return !IsEntryOp(op.kind) && op.node == id; });
-    return before - pending.size();
+    const size_t dropped = before - pending.size();
+    if (dropped > 0) {
+      if (auto it = live.find(id); it != live.end()) it->second.durable_diverged = true;
+    }
+    return dropped;
   }
 
   // D2: makes the directory's pending entry operations durable, with what a

@@ -151,6 +151,48 @@ TEST(SimVfsFsyncFailureTest, AFailedSyncDropsTheUnsyncedDataForGood) {
   EXPECT_NE(vfs.TraceText().find("dropped 1 unsynced operations"), std::string::npos);
 }
 
+// A sync of many pending bytes shares the live bytes with the durable state
+// (SimVfs::State::SyncFile); after a failed sync dropped data, the live bytes
+// are no longer what is durable, and a later large sync must not bring the
+// dropped data back.
+TEST(SimVfsFsyncFailureTest, DroppedDataStaysLostThroughALaterLargeSync) {
+  SimVfs vfs;
+  WriteDurably(vfs, "/log", "durable;");
+  auto f = MustOpen(vfs, "/log", kRead | kWrite);
+  ASSERT_OK(f->Append(AsBytes(std::string(100 * 1024, 'L'))));
+  vfs.SetFaultPlan(Plan("sync /log nth=1 errno=EIO"));
+  EXPECT_CODE(f->Sync(), Code::kIOError);
+  const std::string later(200 * 1024, 'K');
+  ASSERT_OK(f->Append(AsBytes(later)));
+  ASSERT_OK(f->Sync());
+  EXPECT_EQ(Contents(*StrictImage(vfs), "/log"), "durable;" + std::string(100 * 1024, '\0') + later);
+}
+
+TEST(SimVfsCrashTest, ALargeSyncMakesDurableExactlyWhatTheFileHolds) {
+  SimVfs vfs;
+  WriteDurably(vfs, "/log", "head;");
+  auto f = MustOpen(vfs, "/log", kRead | kWrite);
+  std::string expected = "head;";
+  // Writes, an overwrite, a truncate and an extension, all pending at once.
+  for (int i = 0; i < 40; ++i) {
+    const std::string chunk(4096, static_cast<char>('a' + i % 26));
+    ASSERT_OK(f->Append(AsBytes(chunk)));
+    expected += chunk;
+  }
+  ASSERT_OK(f->WriteAt(100, AsBytes("overwritten")));
+  expected.replace(100, 11, "overwritten");
+  ASSERT_OK(f->Truncate(150000));
+  expected.resize(150000);
+  ASSERT_OK(f->Preallocate(0, 200000, PreallocateMode::kExtend));
+  expected.resize(200000, '\0');
+  ASSERT_OK(f->Sync());
+  EXPECT_TRUE(vfs.PendingOperations().empty());
+  EXPECT_EQ(Contents(*StrictImage(vfs), "/log"), expected);
+  // And the live file and the durable one stay independent afterwards.
+  ASSERT_OK(f->WriteAt(0, AsBytes("HEAD")));
+  EXPECT_EQ(Contents(*StrictImage(vfs), "/log"), expected);
+}
+
 TEST(SimVfsFsyncFailureTest, ADataSyncFailureDropsTheSameWay) {
   SimVfs vfs;
   WriteDurably(vfs, "/log", "");
