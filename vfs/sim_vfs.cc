@@ -46,7 +46,10 @@ struct DiskNode {
   CowBytes data;
   Entries entries;
 };
-using DiskState = std::unordered_map<InodeId, DiskNode>;
+// Nodes are shared between the durable state and every crash image built
+// from it, and copied only when one of them changes a node (Ensure): an
+// image costs a pointer per inode plus the nodes its crash changed.
+using DiskState = std::unordered_map<InodeId, std::shared_ptr<DiskNode>>;
 
 enum class PendingKind : unsigned char {
   kWrite, kTruncate, kExtend, kCreate, kMkdir, kUnlink, kRmdir, kRename
@@ -91,10 +94,17 @@ PendingOp MakeEntryOp(uint64_t seq, PendingKind kind, OpKind call, InodeId dir, 
   return op;
 }
 
+// The node `id` of `disk`, owned by `disk` alone (copied if shared), made
+// with `kind` if missing: what every change to a DiskState goes through.
 DiskNode& Ensure(DiskState& disk, InodeId id, FileKind kind) {
   auto [it, inserted] = disk.try_emplace(id);
-  if (inserted) it->second.kind = kind;
-  return it->second;
+  if (inserted) {
+    it->second = std::make_shared<DiskNode>();
+    it->second->kind = kind;
+  } else if (it->second.use_count() > 1) {
+    it->second = std::make_shared<DiskNode>(*it->second);
+  }
+  return *it->second;
 }
 
 struct PieceRange {
@@ -174,7 +184,7 @@ void ApplyOp(DiskState& disk, const PendingOp& op, const Survivor* survivor, uin
       if (it == entries.end() || it->second != op.target) return;
       if (op.kind == PendingKind::kRmdir) {
         auto dir = disk.find(op.target);
-        if (dir != disk.end() && !dir->second.entries.empty()) return;  // needs it empty
+        if (dir != disk.end() && !dir->second->entries.empty()) return;  // needs it empty
       }
       entries.erase(it);
       return;
@@ -204,7 +214,7 @@ uint64_t Fingerprint(const DiskState& disk) {
     stack.pop_back();
     auto it = disk.find(id);
     if (it == disk.end()) continue;
-    const DiskNode& node = it->second;
+    const DiskNode& node = *it->second;
     // Every name counts (a torn rename leaves a file under two names); only
     // directories are visited once, which cuts cycles.
     if (node.kind == FileKind::kDirectory && !seen.insert(id).second) continue;
@@ -544,7 +554,7 @@ struct SimVfs::State {
       if (!keep.insert(id).second) continue;
       auto it = durable.find(id);
       if (it == durable.end()) continue;
-      for (const auto& [name, child] : it->second.entries) stack.push_back(child);
+      for (const auto& [name, child] : it->second->entries) stack.push_back(child);
     }
     std::erase_if(durable, [&](const auto& entry) { return !keep.count(entry.first); });
   }
@@ -558,13 +568,14 @@ struct SimVfs::State {
       stack.pop_back();
       if (st->durable.count(id)) continue;
       auto it = image.find(id);
-      DiskNode node = it != image.end() ? it->second : DiskNode{FileKind::kDirectory, {}, {}};
+      std::shared_ptr<DiskNode> node =
+          it != image.end() ? it->second : std::make_shared<DiskNode>(DiskNode{FileKind::kDirectory, {}, {}});
       LiveNode& l = st->live[id];
-      l.kind = node.kind;
-      l.data = node.data;
-      l.entries = node.entries;
+      l.kind = node->kind;
+      l.data = node->data;
+      l.entries = node->entries;
       st->used += Charge(l);
-      for (const auto& [name, child] : node.entries) {
+      for (const auto& [name, child] : node->entries) {
         stack.push_back(child);
         st->next_inode = std::max(st->next_inode, child + 1);
       }
@@ -948,7 +959,7 @@ SimVfs::SimVfs(SimVfsOptions options) : SimVfs(std::make_shared<State>(options))
   LiveNode& root = state_->live[kRootInode];
   root.kind = FileKind::kDirectory;
   root.links = 1;
-  state_->durable[kRootInode].kind = FileKind::kDirectory;
+  Ensure(state_->durable, kRootInode, FileKind::kDirectory);
 }
 
 SimVfs::SimVfs(std::shared_ptr<State> state) : state_(std::move(state)) {
