@@ -57,8 +57,8 @@
 // images/s falls in proportion to the log (a few ms of CPU per MiB per image
 // recovered; recovered_MiB_per_s). The Image* benchmarks isolate the part
 // that must not grow: building an image and fingerprinting it (the
-// explorer's recovery-cache key) cost what the crash changed plus the
-// table of leaf pointers a changed file clones (16 bytes per 256 KiB).
+// explorer's recovery-cache key) cost what the crash changed plus the path
+// of nodes down to it (vfs/cow_bytes.h: a table pointer per 4 MiB of file).
 //
 // Threading: the explorer is single-threaded (explorer.cc starts no thread and
 // the etcd adapter runs the engine with background_threads = false,

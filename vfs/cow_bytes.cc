@@ -85,33 +85,42 @@ CowBytes::Leaf::Leaf(const Leaf& other) : hash(0) {  // about to be changed: its
   for (size_t i = 0; i < kLeafChunks; ++i) chunks[i] = other.chunks[i];
 }
 
-CowBytes::Table& CowBytes::MutableTable() {
-  if (!table_) {
-    table_ = std::make_shared<Table>();
-  } else if (table_.use_count() > 1) {
-    table_ = std::make_shared<Table>(*table_);
-  }
-  table_->hash.store(0, std::memory_order_relaxed);
-  return *table_;
+CowBytes::Mid::Mid(const Mid& other) : hash(0) {  // as Leaf's
+  for (size_t i = 0; i < kMidLeaves; ++i) leaves[i] = other.leaves[i];
 }
 
+namespace {
+// `node` owned alone (made if null, copied if shared), its cached hash
+// cleared: the caller changes something under it.
+template <typename Node>
+Node& OwnAlone(std::shared_ptr<Node>& node) {
+  if (!node) {
+    node = std::make_shared<Node>();
+  } else if (node.use_count() > 1) {
+    node = std::make_shared<Node>(*node);
+  }
+  node->hash.store(0, std::memory_order_relaxed);
+  return *node;
+}
+}  // namespace
+
+CowBytes::Table& CowBytes::MutableTable() { return OwnAlone(table_); }
+
 const CowBytes::Chunk* CowBytes::ChunkAt(size_t index) const {
-  if (!table_ || index / kLeafChunks >= table_->leaves.size()) return nullptr;
-  const Leaf* leaf = table_->leaves[index / kLeafChunks].get();
+  const size_t leaf_index = index / kLeafChunks;
+  if (!table_ || leaf_index / kMidLeaves >= table_->mids.size()) return nullptr;
+  const Mid* mid = table_->mids[leaf_index / kMidLeaves].get();
+  const Leaf* leaf = mid ? mid->leaves[leaf_index % kMidLeaves].get() : nullptr;
   return leaf ? leaf->chunks[index % kLeafChunks].get() : nullptr;
 }
 
 std::shared_ptr<CowBytes::Chunk>& CowBytes::MutableSlot(size_t index) {
   Table& table = MutableTable();
-  assert(index / kLeafChunks < table.leaves.size());
-  std::shared_ptr<Leaf>& leaf = table.leaves[index / kLeafChunks];
-  if (!leaf) {
-    leaf = std::make_shared<Leaf>();
-  } else if (leaf.use_count() > 1) {
-    leaf = std::make_shared<Leaf>(*leaf);
-  }
-  leaf->hash.store(0, std::memory_order_relaxed);  // the caller changes a chunk under it
-  return leaf->chunks[index % kLeafChunks];
+  const size_t leaf_index = index / kLeafChunks;
+  assert(leaf_index / kMidLeaves < table.mids.size());
+  Mid& mid = OwnAlone(table.mids[leaf_index / kMidLeaves]);
+  Leaf& leaf = OwnAlone(mid.leaves[leaf_index % kMidLeaves]);
+  return leaf.chunks[index % kLeafChunks];
 }
 
 CowBytes::Chunk& CowBytes::MutableChunk(size_t index, size_t within, size_t length) {
@@ -157,20 +166,26 @@ void CowBytes::Resize(uint64_t size) {
   const size_t old_chunks = chunk_count();
   const size_t chunks = static_cast<size_t>((size + kChunkSize - 1) / kChunkSize);
   const size_t leaves = (chunks + kLeafChunks - 1) / kLeafChunks;
+  const size_t mids = (leaves + kMidLeaves - 1) / kMidLeaves;
   if (size < size_) {
     // Keep the invariants: nothing held past the new last chunk, and the cut
     // tail of the last kept chunk reads zero.
     for (size_t i = chunks; i < std::min(old_chunks, leaves * kLeafChunks); ++i) {
       if (ChunkAt(i)) MutableSlot(i).reset();
     }
-    MutableTable().leaves.resize(leaves);
+    const size_t old_leaves = (old_chunks + kLeafChunks - 1) / kLeafChunks;
+    for (size_t l = leaves; l < std::min(old_leaves, mids * kMidLeaves); ++l) {
+      std::shared_ptr<Mid>& mid = MutableTable().mids[l / kMidLeaves];
+      if (mid && mid->leaves[l % kMidLeaves]) OwnAlone(mid).leaves[l % kMidLeaves].reset();
+    }
+    MutableTable().mids.resize(mids);
     size_t within = static_cast<size_t>(size % kChunkSize);
     if (within != 0 && ChunkAt(chunks - 1)) {
       Chunk& last = MutableChunk(chunks - 1, within, kChunkSize - within);
       std::memset(last.bytes + within, 0, kChunkSize - within);
     }
   } else {
-    MutableTable().leaves.resize(leaves);  // new leaves are null: zeros
+    MutableTable().mids.resize(mids);  // new mids are null: zeros
   }
   size_ = size;
 }
@@ -229,34 +244,61 @@ uint64_t CowBytes::ChunkHash(const Chunk* chunk) {
   return h;
 }
 
-uint64_t CowBytes::LeafHash(const Leaf* leaf) {
-  // The fold of a full leaf's chunk hashes; a null leaf as sixteen null chunks.
-  static const uint64_t zero_leaf = [] {
-    uint64_t h = Mix(kLeafChunks);
-    for (size_t i = 0; i < kLeafChunks; ++i) h = HashCombine(h, ChunkHash(nullptr));
-    return h | 1;
-  }();
-  if (!leaf) return zero_leaf;
-  uint64_t h = leaf->hash.load(std::memory_order_relaxed);
-  if (h != 0) return h;
-  h = Mix(kLeafChunks);
-  for (size_t i = 0; i < kLeafChunks; ++i) h = HashCombine(h, ChunkHash(leaf->chunks[i].get()));
-  h |= 1;
-  leaf->hash.store(h, std::memory_order_relaxed);
+namespace {
+// The fold of `n` child hashes (never 0, which means "not computed").
+template <typename ChildHash>
+uint64_t FoldHashes(size_t n, ChildHash child) {
+  uint64_t h = Mix(n);
+  for (size_t i = 0; i < n; ++i) h = HashCombine(h, child(i));
+  return h | 1;
+}
+
+// `cache`, or `compute()` stored in it.
+template <typename Compute>
+uint64_t Cached(std::atomic<uint64_t>& cache, Compute compute) {
+  uint64_t h = cache.load(std::memory_order_relaxed);
+  if (h == 0) {
+    h = compute();
+    cache.store(h, std::memory_order_relaxed);
+  }
   return h;
+}
+}  // namespace
+
+uint64_t CowBytes::LeafHash(const Leaf* leaf) {
+  // A null leaf hashes as sixteen null chunks, so equal contents hash equal.
+  static const uint64_t zero_leaf = FoldHashes(kLeafChunks, [](size_t) { return ChunkHash(nullptr); });
+  if (!leaf) return zero_leaf;
+  return Cached(leaf->hash, [&] {
+    return FoldHashes(kLeafChunks, [&](size_t i) { return ChunkHash(leaf->chunks[i].get()); });
+  });
+}
+
+uint64_t CowBytes::MidHash(const Mid* mid) {
+  static const uint64_t zero_mid = FoldHashes(kMidLeaves, [](size_t) { return LeafHash(nullptr); });
+  if (!mid) return zero_mid;
+  return Cached(mid->hash, [&] {
+    return FoldHashes(kMidLeaves, [&](size_t i) { return LeafHash(mid->leaves[i].get()); });
+  });
 }
 
 uint64_t CowBytes::Fingerprint() const {
-  // Whole leaves by their cached hash (so a large file costs one combine per
-  // 256 KiB, and only changed leaves are refolded); the chunks of a last,
-  // partial leaf one by one.
+  // Whole mids and leaves by their cached hashes (so a large file costs one
+  // combine per 4 MiB, and only what changed is refolded); the leaves of a
+  // last, partial mid one by one, and the chunks of a last, partial leaf.
   if (table_) {
     if (uint64_t cached = table_->hash.load(std::memory_order_relaxed); cached != 0) return cached;
   }
   uint64_t h = Mix(size_ + 1);
   const size_t chunks = chunk_count();
   const size_t full_leaves = chunks / kLeafChunks;
-  for (size_t l = 0; l < full_leaves; ++l) h = HashCombine(h, LeafHash(table_ ? table_->leaves[l].get() : nullptr));
+  const size_t full_mids = full_leaves / kMidLeaves;
+  auto mid_at = [&](size_t m) -> const Mid* { return table_ && m < table_->mids.size() ? table_->mids[m].get() : nullptr; };
+  for (size_t m = 0; m < full_mids; ++m) h = HashCombine(h, MidHash(mid_at(m)));
+  for (size_t l = full_mids * kMidLeaves; l < full_leaves; ++l) {
+    const Mid* mid = mid_at(l / kMidLeaves);
+    h = HashCombine(h, LeafHash(mid ? mid->leaves[l % kMidLeaves].get() : nullptr));
+  }
   for (size_t i = full_leaves * kLeafChunks; i < chunks; ++i) h = HashCombine(h, ChunkHash(ChunkAt(i)));
   h |= 1;  // never 0, which means "not computed"
   if (table_) table_->hash.store(h, std::memory_order_relaxed);

@@ -2,12 +2,18 @@
 //
 // SimVfs keeps three views of a file (what the process sees, what is durable,
 // and what each crash image holds); copying a CowBytes copies one pointer.
-// Chunks (16 KiB) hang off leaves of 16 chunk pointers (256 KiB), which hang
-// off a table. A write to a copy clones the chunks it touches, their leaves,
-// and once the table (one pointer per 256 KiB: 256 for a 64 MiB file), so an
-// image costs what the crash changes, never a copy of the data. (16 balances
-// the leaf clone a small file pays against the table clone a large one pays.) Chunks never written (holes, preallocated space, a file
-// grown by truncate) hold no memory and read as zeros.
+// Chunks (16 KiB) hang off leaves of 16 chunk pointers (256 KiB), leaves off
+// mids of 16 leaf pointers (4 MiB), mids off a table (one pointer per 4 MiB).
+// A write to a copy clones the chunks it touches, their leaves and mids, and
+// once the table: 16 + 16 + a pointer per 4 MiB (16 for etcd's 64 MB
+// segment), so an image costs what the crash changes, never a copy of the
+// data, and no more for a 64 MiB file than for a 1 MiB one. Chunks never written (holes,
+// preallocated space, a file grown by truncate) hold no memory and read as
+// zeros.
+//
+// Fingerprints are cached at every level (a chunk's 4 KiB blocks, a leaf, a
+// mid, the table) and cleared on the way down to a change, so fingerprinting
+// an image rehashes the blocks its crash wrote and refolds the path to them.
 //
 // Invariant: bytes past size() inside the last chunk are zero, so equal
 // contents have equal fingerprints.
@@ -30,6 +36,7 @@ class CowBytes {
  public:
   static constexpr size_t kChunkSize = 16 * 1024;
   static constexpr size_t kLeafChunks = 16;  // chunk pointers per leaf
+  static constexpr size_t kMidLeaves = 16;   // leaf pointers per mid
   // A chunk's hash is kept per block of 4 KiB: a write clears the hashes of
   // the blocks it touches, and a clone keeps the others, so fingerprinting a
   // crash image rehashes what the crash wrote, not whole chunks.
@@ -79,29 +86,36 @@ class CowBytes {
     Leaf() = default;
     Leaf(const Leaf& other);
   };
+  struct Mid {
+    std::shared_ptr<Leaf> leaves[kMidLeaves];  // null leaf = all zeros
+    mutable std::atomic<uint64_t> hash{0};     // as Leaf::hash
+    Mid() = default;
+    Mid(const Mid& other);
+  };
   // Invariant: no chunk at or past the size's last chunk is held.
   struct Table {
-    std::vector<std::shared_ptr<Leaf>> leaves;  // null leaf = all zeros
+    std::vector<std::shared_ptr<Mid>> mids;  // null mid = all zeros
     // The fold of the whole file's chunk hashes (for the size the owner had
     // when it was computed; every change of size or bytes goes through
     // MutableTable, which clears it). 0 = not computed. So an image that
     // shares a file untouched fingerprints it in O(1), whatever its size.
     mutable std::atomic<uint64_t> hash{0};
     Table() = default;
-    Table(const Table& other) : leaves(other.leaves) {}  // about to be changed: no hash
+    Table(const Table& other) : mids(other.mids) {}  // about to be changed: no hash
   };
 
   size_t chunk_count() const { return static_cast<size_t>((size_ + kChunkSize - 1) / kChunkSize); }
   const Chunk* ChunkAt(size_t index) const;
   // The table owned alone, its cached hash cleared (the caller changes it).
   Table& MutableTable();
-  // The slot of chunk `index`, its leaf (and the table) owned alone.
+  // The slot of chunk `index`, its leaf, mid and the table owned alone.
   std::shared_ptr<Chunk>& MutableSlot(size_t index);
   // Chunk `index` owned alone, its hashes of [within, within+length) cleared
   // for the write the caller is about to make there.
   Chunk& MutableChunk(size_t index, size_t within, size_t length);
   static uint64_t ChunkHash(const Chunk* chunk);
   static uint64_t LeafHash(const Leaf* leaf);
+  static uint64_t MidHash(const Mid* mid);
 
   std::shared_ptr<Table> table_;
   uint64_t size_ = 0;

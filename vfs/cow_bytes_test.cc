@@ -16,6 +16,7 @@ std::string Str(const CowBytes& b) {
 }
 
 constexpr size_t kChunk = CowBytes::kChunkSize;
+constexpr size_t kMid = CowBytes::kChunkSize * CowBytes::kLeafChunks * CowBytes::kMidLeaves;
 
 TEST(CowBytesTest, WritesGrowTheSizeAndGapsReadAsZeros) {
   CowBytes b;
@@ -129,8 +130,7 @@ TEST(CowBytesTest, ACachedChunkHashIsRefreshedAfterAWrite) {
 // stale: after any change to a copy of a large file that shares every cache
 // with the original, its fingerprint equals that of the same bytes built from
 // scratch, and the untouched original keeps its own.
-TEST(CowBytesTest, CachedFingerprintsOfACopyFollowEveryChangeAndMatchAFreshBuild) {
-  const uint64_t size = 40 * kChunk + 123;  // two full leaves and a partial third
+void CheckCachedFingerprintsFollowChanges(uint64_t size) {
   std::string content(size, '\0');
   for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 7) & 0xff);
   CowBytes original;
@@ -141,14 +141,16 @@ TEST(CowBytesTest, CachedFingerprintsOfACopyFollowEveryChangeAndMatchAFreshBuild
     std::string bytes;
     uint64_t resize;  // 0: none
   };
+  const uint64_t last = size - 50;  // in the last, partial leaf
   const Change changes[] = {
       {0, "a", 0},                           // the first block of the first leaf
       {5 * kChunk + 4096, "b", 0},           // the second block of a chunk in a full leaf
       {17 * kChunk - 1, "cd", 0},            // across two chunks of the second leaf
-      {40 * kChunk + 100, "e", 0},           // the partial last leaf
+      {last, "e", 0},                        // the partial last leaf
       {0, "", 32 * kChunk},                  // shrink to exactly two leaves
       {0, "", size + 3 * kChunk},            // grow with zeros
       {size + 10, std::string(5000, 'f'), 0},  // grow by writing past the end
+      {size / 2, "g", 0},                    // the middle
   };
   for (const Change& change : changes) {
     CowBytes copy = original;
@@ -168,6 +170,31 @@ TEST(CowBytesTest, CachedFingerprintsOfACopyFollowEveryChangeAndMatchAFreshBuild
     EXPECT_NE(copy.Fingerprint(), original_print) << "change at " << change.offset;
     EXPECT_EQ(original.Fingerprint(), original_print);
   }
+}
+
+TEST(CowBytesTest, CachedFingerprintsOfACopyFollowEveryChangeAndMatchAFreshBuild) {
+  CheckCachedFingerprintsFollowChanges(40 * kChunk + 123);  // two full leaves and a partial third
+}
+
+// The same across mids (4 MiB each): two full mids, a partial third.
+TEST(CowBytesTest, CachedFingerprintsFollowChangesAcrossMids) {
+  CheckCachedFingerprintsFollowChanges(2 * kMid + 5 * CowBytes::kLeafChunks * kChunk + 3 * kChunk + 77);
+}
+
+TEST(CowBytesTest, ShrinkingAcrossMidsForgetsTheCutLeavesAndGrowingReadsZeros) {
+  CowBytes b;
+  b.Write(0, AsBytes(std::string(2 * kMid + kChunk, 'x')));
+  const uint64_t cut = kMid / 2 + 100;
+  b.Resize(cut);
+  EXPECT_EQ(b.ResidentBytes(), (cut + kChunk - 1) / kChunk * kChunk);
+  b.Resize(2 * kMid);
+  EXPECT_EQ(Str(b).substr(cut - 1, 3), std::string("x\0\0", 3));
+  EXPECT_EQ(Str(b).find('x', cut), std::string::npos);
+  CowBytes fresh;
+  fresh.Write(0, AsBytes(std::string(cut, 'x')));
+  fresh.Resize(2 * kMid);
+  EXPECT_EQ(b.Fingerprint(), fresh.Fingerprint());
+  EXPECT_TRUE(b == fresh);
 }
 
 TEST(CowBytesTest, WritingZerosOverDataFingerprintsLikeAHole) {
