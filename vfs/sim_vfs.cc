@@ -260,6 +260,54 @@ Result<DiskState> BuildImage(const DiskState& durable, const std::deque<PendingO
   return image;
 }
 
+// True when pending[i] leaves every image it can apply to unchanged, whatever
+// else survives: a truncate to 0 of a file that is not on disk and that no
+// earlier pending operation wrote, extended or truncated to anything but 0 (a
+// file just created, as the etcd WAL's file pipeline does: it is empty in
+// every image, before and after). Such a file's node exists in an image
+// exactly when it is reachable (its create makes it), so the truncate cannot
+// change a fingerprint either.
+bool IsInert(const DiskState& durable, const std::deque<PendingOp>& pending, size_t i) {
+  auto truncates_to_zero = [](const PendingOp& op) { return op.kind == PendingKind::kTruncate && op.offset == 0; };
+  const PendingOp& op = pending[i];
+  if (!truncates_to_zero(op) || durable.count(op.node) != 0) return false;
+  for (size_t j = 0; j < i; ++j) {
+    const PendingOp& earlier = pending[j];
+    if (!IsEntryOp(earlier.kind) && earlier.node == op.node && !truncates_to_zero(earlier)) return false;
+  }
+  return true;
+}
+
+// For each pending operation, the pending create (or mkdir) it cannot take
+// effect without. The inode of a file or directory that is not on disk is
+// named only by the entry its one pending create makes; without that create
+// no entry anywhere names it, so a write, truncate or extension of it lands
+// in an unreachable node, and an unlink, rmdir or rename of it finds no
+// source: each is a no-op, and a subset holding one without the create is a
+// duplicate of the subset without it. (Not so for the directory an entry
+// operation works in: an entry made in an unreachable directory can still be
+// renamed out of it, so that is no dependency.)
+std::vector<std::vector<size_t>> CreationDependencies(const DiskState& durable, const std::deque<PendingOp>& pending) {
+  std::unordered_map<InodeId, std::vector<size_t>> creates;  // inode -> its pending creates
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const PendingOp& op = pending[i];
+    if ((op.kind == PendingKind::kCreate || op.kind == PendingKind::kMkdir) && durable.count(op.target) == 0) {
+      creates[op.target].push_back(i);
+    }
+  }
+  std::vector<std::vector<size_t>> deps(pending.size());
+  auto depend = [&](size_t i, InodeId id) {
+    auto it = creates.find(id);
+    if (it == creates.end() || it->second.size() != 1 || it->second[0] == i) return;
+    deps[i].push_back(it->second[0]);
+  };
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const PendingOp& op = pending[i];
+    depend(i, IsEntryOp(op.kind) ? op.target : op.node);
+  }
+  return deps;
+}
+
 // The ways `op` can survive other than whole (C4, C5).
 std::vector<Survivor> PartialSurvivals(const PendingOp& op, uint32_t sector_size,
                                      const CrashEnumerationOptions& o) {
@@ -1306,15 +1354,41 @@ size_t SimVfs::ForEachCrashImage(const CrashEnumerationOptions& options,
       break;
     }
     case PersistenceModel::kSubset: {
-      // Subsets by size, each size in lexicographic order of indices.
-      for (size_t size = 0; size <= n && !stop; ++size) {
+      // Subsets by size, each size in lexicographic order, of the operations
+      // that can change an image, skipping those that hold an operation
+      // without the create it needs: both would only add duplicates (and
+      // spend the budget on them). Skipped subsets are bounded too.
+      std::vector<size_t> live_ops;
+      for (size_t i = 0; i < n; ++i) {
+        if (!IsInert(durable, pending, i)) live_ops.push_back(i);
+      }
+      const std::vector<std::vector<size_t>> deps = CreationDependencies(durable, pending);
+      std::vector<char> chosen(n, 0);
+      size_t skips_left = budget > std::numeric_limits<size_t>::max() / 16 ? budget : budget * 16;
+      auto complete = [&](const std::vector<size_t>& indices) {
+        for (size_t i : indices) chosen[i] = 1;
+        bool ok = true;
+        for (size_t i : indices) {
+          for (size_t d : deps[i]) ok = ok && chosen[d];
+        }
+        for (size_t i : indices) chosen[i] = 0;
+        return ok;
+      };
+      const size_t m = live_ops.size();
+      for (size_t size = 0; size <= m && !stop; ++size) {
         std::vector<size_t> pick(size);
         for (size_t i = 0; i < size; ++i) pick[i] = i;
+        std::vector<size_t> indices(size);
         while (!stop) {
-          offer_selection(pick, true);
+          for (size_t i = 0; i < size; ++i) indices[i] = live_ops[pick[i]];
+          if (complete(indices)) {
+            offer_selection(indices, true);
+          } else if (skips_left-- == 0) {
+            stop = true;
+          }
           // Next combination.
           size_t i = size;
-          while (i > 0 && pick[i - 1] == n - size + i - 1) --i;
+          while (i > 0 && pick[i - 1] == m - size + i - 1) --i;
           if (i == 0) break;
           ++pick[i - 1];
           for (size_t j = i; j < size; ++j) pick[j] = pick[j - 1] + 1;
