@@ -64,12 +64,24 @@ def parse_name(name):
     return family, capture, args
 
 
+def read_json(path):
+    """A Google Benchmark JSON file, or None (with a warning naming it) when it
+    is empty or not JSON: a suite whose filter matched nothing writes nothing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"report: skipping {path}: {e}\n")
+        return None
+
+
 def load_gbench(paths):
     """{(family, capture, frozenset(args)): ns_per_entry} and the contexts."""
     samples, medians, contexts = {}, {}, {}
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = read_json(path)
+        if doc is None:
+            continue
         contexts[path] = {k: v for k, v in doc.get("context", {}).items() if k.startswith("bench_dir")}
         for b in doc.get("benchmarks", []):
             if "ns_per_entry" not in b or b.get("error_occurred"):
@@ -108,8 +120,7 @@ def load_counters(paths):
     samples = {}
     scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = read_json(path) or {}
         for b in doc.get("benchmarks", []):
             if b.get("error_occurred") or b.get("run_type") == "aggregate":
                 continue
