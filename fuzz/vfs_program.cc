@@ -1,6 +1,7 @@
 #include "fuzz/vfs_program.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <functional>
 #include <utility>
@@ -43,6 +44,49 @@ uint8_t EncodeFlags(OpenFlags flags) {
 bool UsesFileSlot(Op op) { return op <= Op::kUnlock; }
 bool UsesDirSlot(Op op) { return op >= Op::kOpenDir && op <= Op::kDirClose; }
 
+// A call's operands after its op and slot, in the order of the format: the
+// one table the decoder and the encoder both follow.
+enum class Operand : unsigned char {
+  kFlags,       // one byte (DecodeFlags)
+  kPath,        // one byte
+  kPath2,       // one byte: a rename's destination
+  kOffset,      // u16, up to kMaxOffset
+  kSize,        // u16 into `offset`, up to kMaxSize (truncate's new size)
+  kLength,      // u16, up to kMaxLength
+  kDataLength,  // the same, then cut to what is left of kMaxWriteBytes
+  kSeed,        // one byte
+  kMode,        // one byte: bit 0 = kExtend
+};
+
+// At most three operands per call.
+struct Operands {
+  std::array<Operand, 3> list{};
+  size_t count = 0;
+  const Operand* begin() const { return list.data(); }
+  const Operand* end() const { return list.data() + count; }
+};
+
+Operands OperandsOf(Op op) {
+  using enum Operand;
+  switch (op) {
+    case Op::kOpen: return {{kFlags, kPath}, 2};
+    case Op::kReadAt: return {{kOffset, kLength}, 2};
+    case Op::kRead: return {{kLength}, 1};
+    case Op::kWriteAt: return {{kOffset, kDataLength, kSeed}, 3};
+    case Op::kAppend: return {{kDataLength, kSeed}, 2};
+    case Op::kTruncate: return {{kSize}, 1};
+    case Op::kPreallocate: return {{kMode, kOffset, kLength}, 3};
+    case Op::kOpenDir:
+    case Op::kUnlink:
+    case Op::kMkdir:
+    case Op::kRmdir:
+    case Op::kList:
+    case Op::kStat: return {{kPath}, 1};
+    case Op::kRename: return {{kPath, kPath2}, 2};
+    default: return {};  // close, size, the syncs and locks, dirclose: the slot is all
+  }
+}
+
 // Reads a call's operands, in the order of the format.
 class Decoder {
  public:
@@ -55,62 +99,27 @@ class Decoder {
     c.op = static_cast<Op>(in_.Byte() % kOpCount);
     if (UsesFileSlot(c.op)) c.slot = static_cast<uint8_t>(in_.Byte() % kFileSlots);
     if (UsesDirSlot(c.op)) c.slot = static_cast<uint8_t>(in_.Byte() % kDirSlots);
-    switch (c.op) {
-      case Op::kOpen:
-        c.flags = DecodeFlags(in_.Byte());
-        c.path = PathByte();
-        break;
-      case Op::kReadAt:
-        c.offset = Bounded(kMaxOffset);
-        c.length = Bounded(kMaxLength);
-        break;
-      case Op::kRead:
-        c.length = Bounded(kMaxLength);
-        break;
-      case Op::kWriteAt:
-        c.offset = Bounded(kMaxOffset);
-        c.length = Budgeted(Bounded(kMaxLength));
-        c.seed = in_.Byte();
-        break;
-      case Op::kAppend:
-        c.length = Budgeted(Bounded(kMaxLength));
-        c.seed = in_.Byte();
-        break;
-      case Op::kTruncate:
-        c.offset = Bounded(kMaxSize);
-        break;
-      case Op::kPreallocate:
-        c.mode = (in_.Byte() & 1) != 0 ? vfs::PreallocateMode::kExtend : vfs::PreallocateMode::kKeepSize;
-        c.offset = Bounded(kMaxOffset);
-        c.length = Bounded(kMaxLength);
-        break;
-      case Op::kOpenDir:
-      case Op::kUnlink:
-      case Op::kMkdir:
-      case Op::kRmdir:
-      case Op::kList:
-      case Op::kStat:
-        c.path = PathByte();
-        break;
-      case Op::kRename:
-        c.path = PathByte();
-        c.path2 = PathByte();
-        break;
-      case Op::kClose:
-      case Op::kSize:
-      case Op::kSync:
-      case Op::kDataSync:
-      case Op::kTryLock:
-      case Op::kLock:
-      case Op::kUnlock:
-      case Op::kDirSync:
-      case Op::kDirClose:
-        break;
-    }
+    for (Operand operand : OperandsOf(c.op)) Read(operand, c);
     return c;
   }
 
  private:
+  void Read(Operand operand, Call& c) {
+    switch (operand) {
+      case Operand::kFlags: c.flags = DecodeFlags(in_.Byte()); return;
+      case Operand::kPath: c.path = PathByte(); return;
+      case Operand::kPath2: c.path2 = PathByte(); return;
+      case Operand::kOffset: c.offset = Bounded(kMaxOffset); return;
+      case Operand::kSize: c.offset = Bounded(kMaxSize); return;
+      case Operand::kLength: c.length = Bounded(kMaxLength); return;
+      case Operand::kDataLength: c.length = Budgeted(Bounded(kMaxLength)); return;
+      case Operand::kSeed: c.seed = in_.Byte(); return;
+      case Operand::kMode:
+        c.mode = (in_.Byte() & 1) != 0 ? vfs::PreallocateMode::kExtend : vfs::PreallocateMode::kKeepSize;
+        return;
+    }
+  }
+
   uint8_t PathByte() { return static_cast<uint8_t>(in_.Byte() % kPathCount); }
   uint32_t Bounded(uint32_t max) { return in_.U16() % (max + 1); }
   uint32_t Budgeted(uint32_t length) {
@@ -361,57 +370,18 @@ std::vector<uint8_t> EncodeProgram(const Program& program) {
   for (const Call& c : program.calls) {
     out.push_back(static_cast<uint8_t>(c.op));
     if (UsesFileSlot(c.op) || UsesDirSlot(c.op)) out.push_back(c.slot);
-    switch (c.op) {
-      case Op::kOpen:
-        out.push_back(EncodeFlags(c.flags));
-        out.push_back(c.path);
-        break;
-      case Op::kReadAt:
-        PutU16(out, c.offset);
-        PutU16(out, c.length);
-        break;
-      case Op::kRead:
-        PutU16(out, c.length);
-        break;
-      case Op::kWriteAt:
-        PutU16(out, c.offset);
-        PutU16(out, c.length);
-        out.push_back(c.seed);
-        break;
-      case Op::kAppend:
-        PutU16(out, c.length);
-        out.push_back(c.seed);
-        break;
-      case Op::kTruncate:
-        PutU16(out, c.offset);
-        break;
-      case Op::kPreallocate:
-        out.push_back(c.mode == vfs::PreallocateMode::kExtend ? 1 : 0);
-        PutU16(out, c.offset);
-        PutU16(out, c.length);
-        break;
-      case Op::kOpenDir:
-      case Op::kUnlink:
-      case Op::kMkdir:
-      case Op::kRmdir:
-      case Op::kList:
-      case Op::kStat:
-        out.push_back(c.path);
-        break;
-      case Op::kRename:
-        out.push_back(c.path);
-        out.push_back(c.path2);
-        break;
-      case Op::kClose:
-      case Op::kSize:
-      case Op::kSync:
-      case Op::kDataSync:
-      case Op::kTryLock:
-      case Op::kLock:
-      case Op::kUnlock:
-      case Op::kDirSync:
-      case Op::kDirClose:
-        break;
+    for (Operand operand : OperandsOf(c.op)) {
+      switch (operand) {
+        case Operand::kFlags: out.push_back(EncodeFlags(c.flags)); break;
+        case Operand::kPath: out.push_back(c.path); break;
+        case Operand::kPath2: out.push_back(c.path2); break;
+        case Operand::kOffset:
+        case Operand::kSize: PutU16(out, c.offset); break;
+        case Operand::kLength:
+        case Operand::kDataLength: PutU16(out, c.length); break;
+        case Operand::kSeed: out.push_back(c.seed); break;
+        case Operand::kMode: out.push_back(c.mode == vfs::PreallocateMode::kExtend ? 1 : 0); break;
+      }
     }
   }
   return out;
