@@ -206,18 +206,9 @@ class CallParser {
       case Op::kList:
       case Op::kStat:
         return Arity(next + 1) && Path(w_[next], c.path);
-      case Op::kClose:
-      case Op::kSize:
-      case Op::kSync:
-      case Op::kDataSync:
-      case Op::kTryLock:
-      case Op::kLock:
-      case Op::kUnlock:
-      case Op::kDirSync:
-      case Op::kDirClose:
+      default:  // no operands (OperandsOf): the slot is all
         return Arity(next);
     }
-    return false;
   }
 
  private:
@@ -415,18 +406,9 @@ std::string CallText(const Call& c) {
     case Op::kList:
     case Op::kStat:
       return fmt::format("{} {}", name, PathText(c.path));
-    case Op::kClose:
-    case Op::kSize:
-    case Op::kSync:
-    case Op::kDataSync:
-    case Op::kTryLock:
-    case Op::kLock:
-    case Op::kUnlock:
-    case Op::kDirSync:
-    case Op::kDirClose:
+    default:  // no operands (OperandsOf): the slot is all
       return fmt::format("{} {}", name, handle);
   }
-  return std::string(name);
 }
 
 std::string ProgramText(const Program& program) {

@@ -215,10 +215,10 @@ std::vector<Violation> EtcdWalUnderTest::CheckStructure(vfs::Vfs& vfs) const {
     }
     etcd::Decoder decoder({{file->get(), *size, seg.path}});
     decoder.UpdateCrc(running);
-    etcd::Record rec;
+    etcd::RecordView rec;  // only read: no copy of the data
     size_t count = 0;
     for (;;) {
-      auto next = decoder.Decode(rec);
+      auto next = decoder.DecodeView(rec);
       if (!next.ok()) {
         bool chain = etcd::WalErrorOf(next.error()) == etcd::WalError::kRecordCrcMismatch;
         bool last = i + 1 == segments.size();
@@ -284,10 +284,10 @@ std::vector<ChecksummedRange> EtcdWalUnderTest::ChecksummedRanges(vfs::Vfs& vfs)
   auto size = (*file)->Size();
   if (!size.ok()) return out;
   etcd::Decoder decoder({{file->get(), *size, last.path}});
-  etcd::Record rec;
+  etcd::RecordView rec;
   for (;;) {
     uint64_t start = decoder.last_offset();
-    auto next = decoder.Decode(rec);
+    auto next = decoder.DecodeView(rec);
     if (!next.ok() || !*next) break;
     // etcd writes the fields in order, so the data field's bytes end the
     // record (its padding follows the frame's length).

@@ -86,11 +86,9 @@ Result<std::unique_ptr<vfs::SimVfs>> BuildImage(const vfs::SimVfs& crashed, cons
 namespace {
 
 // Step 5: crash right after recovery, recover again, write, crash, recover.
-// `first_entries` are first.EntryDigests() and `first_digest` first.Digest(),
-// which the caller computed already.
+// `first_entries` are first.EntryDigests(), which the caller computed already.
 std::optional<Violation> CheckAfterRecovery(vfs::SimVfs& recovered_image, const RecoveredLog& first,
-                                            const std::vector<uint64_t>& first_entries, uint64_t first_digest,
-                                            const EngineConfig& engine) {
+                                            const std::vector<uint64_t>& first_entries, const EngineConfig& engine) {
   auto again_image = recovered_image.CrashImage(kStrict);
   if (!again_image.ok()) return Make(kOracleIdempotent, "cannot build the image: " + again_image.status().ToString());
   auto again = MakeWalUnderTest(**again_image, engine);
@@ -101,7 +99,7 @@ std::optional<Violation> CheckAfterRecovery(vfs::SimVfs& recovered_image, const 
                                                "read {})",
                                                second.status().ToString(), first.Summary()));
   }
-  if (second->Digest() != first_digest) {
+  if (second->Digest() != first.Digest(first_entries)) {
     return Make(kOracleIdempotent, fmt::format("the second recovery read {}; the first read {}; {}", second->Summary(),
                                                first.Summary(), second->DiffFrom(first)));
   }
@@ -202,7 +200,7 @@ ImageVerdict CheckImage(const vfs::SimVfs& crashed, const vfs::CrashImageSpec& s
     } else {
       verdict.recovered = true;
       const std::vector<uint64_t> entry_digests = read->EntryDigests();
-      verdict.digest = LogDigest(read->exists, read->metadata, read->snapshot, read->state, entry_digests);
+      verdict.digest = read->Digest(entry_digests);
       verdict.summary = read->Summary();
       if (read->exists) {
         auto structure = (*wal)->CheckStructure(**image);
@@ -210,7 +208,7 @@ ImageVerdict CheckImage(const vfs::SimVfs& crashed, const vfs::CrashImageSpec& s
       }
       if (auto v = CheckAgainstModel(model, window, *read, verdict.digest)) return fail(v, false);
       if (options.write_after_recovery) {
-        if (auto v = CheckAfterRecovery(**image, *read, entry_digests, verdict.digest, engine)) return fail(v, true);
+        if (auto v = CheckAfterRecovery(**image, *read, entry_digests, engine)) return fail(v, true);
       }
     }
   }

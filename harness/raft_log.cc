@@ -75,7 +75,11 @@ std::vector<uint64_t> RecoveredLog::EntryDigests() const {
   return digests;
 }
 
-uint64_t RecoveredLog::Digest() const { return LogDigest(exists, metadata, snapshot, state, EntryDigests()); }
+uint64_t RecoveredLog::Digest(const std::vector<uint64_t>& entry_digests) const {
+  return LogDigest(exists, metadata, snapshot, state, entry_digests);
+}
+
+uint64_t RecoveredLog::Digest() const { return Digest(EntryDigests()); }
 
 std::string RecoveredLog::Summary() const {
   if (!exists) return "no WAL";

@@ -51,6 +51,8 @@ struct RecoveredLog {
 
   // A 64-bit digest of everything but `notes`: equal logs, equal digests.
   uint64_t Digest() const;
+  // The same from this log's EntryDigests(), for a caller that keeps them.
+  uint64_t Digest(const std::vector<uint64_t>& entry_digests) const;
   // EntryDigest of each entry, in order (Digest is LogDigest over them).
   std::vector<uint64_t> EntryDigests() const;
   // One line: "absent" or "meta 'm' snap 4/1 state {..} entries 5..12 (8)".

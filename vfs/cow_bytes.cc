@@ -81,14 +81,6 @@ void CowBytes::Chunk::HashBlocksOutside(size_t within, size_t length) const {
   }
 }
 
-CowBytes::Leaf::Leaf(const Leaf& other) : hash(0) {  // about to be changed: its hash would be stale
-  for (size_t i = 0; i < kLeafChunks; ++i) chunks[i] = other.chunks[i];
-}
-
-CowBytes::Mid::Mid(const Mid& other) : hash(0) {  // as Leaf's
-  for (size_t i = 0; i < kMidLeaves; ++i) leaves[i] = other.leaves[i];
-}
-
 namespace {
 // `node` owned alone (made if null, copied if shared), its cached hash
 // cleared: the caller changes something under it.

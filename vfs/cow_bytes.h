@@ -23,6 +23,7 @@
 // alone.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -78,19 +79,20 @@ class CowBytes {
     // Computes the missing hashes of the blocks that range does not touch.
     void HashBlocksOutside(size_t within, size_t length) const;
   };
+  // A copy is made only to be changed, so it starts without a hash.
   struct Leaf {
-    std::shared_ptr<Chunk> chunks[kLeafChunks];  // null chunk = all zeros
+    std::array<std::shared_ptr<Chunk>, kLeafChunks> chunks;  // null chunk = all zeros
     // The fold of its chunks' hashes (a full leaf only); 0 = not computed.
     // Cleared whenever the owner changes a chunk under it.
     mutable std::atomic<uint64_t> hash{0};
     Leaf() = default;
-    Leaf(const Leaf& other);
+    Leaf(const Leaf& other) : chunks(other.chunks) {}
   };
   struct Mid {
-    std::shared_ptr<Leaf> leaves[kMidLeaves];  // null leaf = all zeros
-    mutable std::atomic<uint64_t> hash{0};     // as Leaf::hash
+    std::array<std::shared_ptr<Leaf>, kMidLeaves> leaves;  // null leaf = all zeros
+    mutable std::atomic<uint64_t> hash{0};                  // as Leaf::hash
     Mid() = default;
-    Mid(const Mid& other);
+    Mid(const Mid& other) : leaves(other.leaves) {}
   };
   // Invariant: no chunk at or past the size's last chunk is held.
   struct Table {

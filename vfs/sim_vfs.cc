@@ -499,9 +499,9 @@ struct SimVfs::State {
   }
 
   // Past this many pending bytes of one file, a sync shares the live bytes
-  // with the durable state instead of copying each write into it: O(size /
-  // 256 KiB) pointers, not O(bytes). Below it, copying is cheaper than the
-  // chunk the next write would then have to clone.
+  // with the durable state instead of copying each write into it: a pointer,
+  // not O(bytes). Below it, copying is cheaper than the chunk the next write
+  // would then have to clone.
   static constexpr uint64_t kShareOnSyncBytes = 64 * 1024;
 
   // D1: makes the file's pending data operations durable; returns how many.
@@ -683,6 +683,12 @@ struct Call {
     path = where->path;
     WALCRASH_RETURN_IF_ERROR(Before());
     return where;
+  }
+
+  // ENOTDIR: `p` names a file but ends in '/', which asks for a directory.
+  Status FileWithTrailingSlash(std::string_view p) const {
+    return Status(Code::kNotDirectory, std::string(p),
+                  fmt::format("{}: a file named with a trailing slash", OpKindName(op)), ENOTDIR);
   }
 
   Status NotFound() const {
@@ -1043,7 +1049,7 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, OpenFlags flag
       return call.Finish(Status(Code::kIsDirectory, where->path, "open: is a directory", EISDIR));
     }
     if (where->trailing_slash) {
-      return call.Finish(Status(Code::kNotDirectory, where->path, "open: a file named with a trailing slash", ENOTDIR));
+      return call.Finish(call.FileWithTrailingSlash(where->path));
     }
     if ((flags & kTruncate) && n.data.size() > 0) {
       st.Recharged(n, [&] {
@@ -1107,7 +1113,7 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
   // before anything else about the two entries (renaming a file to itself
   // as "a/" included).
   if (moving.kind != FileKind::kDirectory && (src->trailing_slash || dst->trailing_slash)) {
-    return call.Finish(Status(Code::kNotDirectory, src->path, "rename: a file named with a trailing slash", ENOTDIR));
+    return call.Finish(call.FileWithTrailingSlash(src->path));
   }
   if (dst->node == id) return call.Finish({});  // same entry: nothing to do
   // Linux checks the two "trap" cases before any type check: a destination
@@ -1163,7 +1169,7 @@ Status SimVfs::Unlink(std::string_view path) {
     return call.Finish(Status(Code::kIsDirectory, where->path, "unlink: is a directory", EISDIR));
   }
   if (where->trailing_slash) {
-    return call.Finish(Status(Code::kNotDirectory, where->path, "unlink: a file named with a trailing slash", ENOTDIR));
+    return call.Finish(call.FileWithTrailingSlash(where->path));
   }
   st.RemoveEntry(*where, PendingKind::kUnlink, OpKind::kUnlink, call.seq);
   return call.Finish({});
@@ -1227,7 +1233,7 @@ Result<FileInfo> SimVfs::Stat(std::string_view path) {
   if (!where->node) return call.Finish(call.NotFound());
   const LiveNode& n = st.live.at(*where->node);
   if (where->trailing_slash && n.kind != FileKind::kDirectory) {
-    return call.Finish(Status(Code::kNotDirectory, where->path, "stat: a file named with a trailing slash", ENOTDIR));
+    return call.Finish(call.FileWithTrailingSlash(where->path));
   }
   FileInfo info{n.kind == FileKind::kDirectory ? 0 : n.data.size(), n.kind};
   Status s = call.Finish({});

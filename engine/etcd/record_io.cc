@@ -203,12 +203,7 @@ Status Decoder::ChainCrcRecord(uint32_t carried_crc) {
 Result<bool> Decoder::Decode(Record& record) {
   RecordView view;
   WALCRASH_ASSIGN_OR_RETURN(bool more, DecodeView(view));
-  if (more) {
-    record.type = view.type;
-    record.crc = view.crc;
-    if (view.data) record.data.emplace(*view.data);
-    else record.data.reset();
-  }
+  if (more) record = ToRecord(view);
   return more;
 }
 

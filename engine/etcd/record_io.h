@@ -70,9 +70,9 @@ class Encoder {
   // The same without a Record: frames `data` (nullopt: a CRC record, which
   // carries the running CRC without extending it) as a record of `type`.
   Status Encode(RecordType type, std::optional<std::string_view> data);
-  // An entry record. The hot path of Save: the entry and its frame are built
-  // in buffers the encoder keeps, so a steady stream of entries allocates
-  // nothing.
+  // An entry record. The hot path of Save: the entry's head and the frame's
+  // head are built on the stack and go to the page buffer with the caller's
+  // data, so a steady stream of entries allocates and copies nothing else.
   Status EncodeEntry(const Entry& entry);
   Status Flush() { return writer_.Flush(); }
   uint32_t crc() const { return crc_; }

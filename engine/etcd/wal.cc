@@ -329,10 +329,7 @@ Status Wal::Impl::Cut() {
 
   uint32_t prev_crc = options.bugs.crc_not_chained_into_new_segment ? 0 : encoder->crc();
   encoder = std::make_unique<Encoder>(&tail(), 0, prev_crc);
-  {
-    Record crc{static_cast<int64_t>(RecordType::kCrc), prev_crc, std::nullopt};
-    if (Status s = encoder->Encode(crc); !s.ok()) return Fail(s);
-  }
+  WALCRASH_RETURN_IF_ERROR(Encode(RecordType::kCrc, std::nullopt));  // carries prev_crc
   WALCRASH_RETURN_IF_ERROR(Encode(RecordType::kMetadata, metadata));
   WALCRASH_RETURN_IF_ERROR(SaveState(state));
   if (options.bugs.no_tmp_fsync_before_rename) {
@@ -405,10 +402,7 @@ Result<std::unique_ptr<Wal>> Wal::Create(vfs::Vfs& vfs, std::string dir, std::st
   impl->locks.push_back({std::move(file), vfs::JoinPath(dir, name)});
   impl->metadata = metadata;
   impl->encoder = std::make_unique<Encoder>(&impl->tail(), 0, 0);
-  {
-    Record crc{static_cast<int64_t>(RecordType::kCrc), 0, std::nullopt};
-    WALCRASH_RETURN_IF_ERROR(impl->encoder->Encode(crc));
-  }
+  WALCRASH_RETURN_IF_ERROR(impl->Encode(RecordType::kCrc, std::nullopt));
   WALCRASH_RETURN_IF_ERROR(impl->Encode(RecordType::kMetadata, metadata));
   WALCRASH_RETURN_IF_ERROR(impl->Encode(RecordType::kSnapshot, EncodeSnapshot(SnapshotRecord{})));
   WALCRASH_RETURN_IF_ERROR(impl->SyncLocked(true));

@@ -44,6 +44,21 @@ void PutBytesField(std::string& out, uint32_t field, std::string_view bytes) {
 
 // --- decoding ---------------------------------------------------------------
 
+enum class VarintRead : unsigned char { kOk, kEof, kOverflow };
+
+// Reads the varint at in[pos], advancing pos: at most 10 bytes, the bits past
+// 64 dropped (as protobuf does).
+VarintRead ReadVarint(std::string_view in, size_t& pos, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos >= in.size()) return VarintRead::kEof;
+    auto b = static_cast<uint8_t>(in[pos++]);
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) return VarintRead::kOk;
+  }
+  return VarintRead::kOverflow;
+}
+
 // Walks the fields of one message; every read is bounds-checked.
 class FieldReader {
  public:
@@ -62,12 +77,10 @@ class FieldReader {
   }
 
   Status Varint(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return Bad("unexpected EOF");
-      auto b = static_cast<uint8_t>(in_[pos_++]);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) return {};
+    switch (ReadVarint(in_, pos_, v)) {
+      case VarintRead::kOk: return {};
+      case VarintRead::kEof: return Bad("unexpected EOF");
+      case VarintRead::kOverflow: return Bad("integer overflow");
     }
     return Bad("integer overflow");
   }
@@ -154,32 +167,26 @@ Status DecodeFields(std::string_view bytes, std::string_view message, std::initi
 // caller falls back to DecodeFields, which decides and explains.
 class CanonicalReader {
  public:
-  explicit CanonicalReader(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
-  bool done() const { return p_ == end_; }
+  explicit CanonicalReader(std::string_view bytes) : in_(bytes) {}
+  bool done() const { return pos_ == in_.size(); }
   // The field with this one-byte key next? (Leaves the position alone if not.)
-  bool At(uint8_t key) const { return p_ != end_ && static_cast<uint8_t>(*p_) == key; }
+  bool At(uint8_t key) const { return pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) == key; }
   bool Varint(uint8_t key, uint64_t& v) {
     if (!At(key)) return false;
-    ++p_;
-    v = 0;
-    for (int shift = 0; shift < 64 && p_ != end_; shift += 7) {  // as FieldReader::Varint
-      auto b = static_cast<uint8_t>(*p_++);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) return true;
-    }
-    return false;
+    ++pos_;
+    return ReadVarint(in_, pos_, v) == VarintRead::kOk;
   }
   bool Bytes(uint8_t key, std::string_view& out) {
     uint64_t length = 0;
-    if (!Varint(key, length) || length > static_cast<uint64_t>(end_ - p_)) return false;
-    out = std::string_view(p_, static_cast<size_t>(length));
-    p_ += length;
+    if (!Varint(key, length) || length > in_.size() - pos_) return false;
+    out = in_.substr(pos_, static_cast<size_t>(length));
+    pos_ += static_cast<size_t>(length);
     return true;
   }
 
  private:
-  const char* p_;
-  const char* end_;
+  std::string_view in_;
+  size_t pos_ = 0;
 };
 
 }  // namespace
@@ -267,11 +274,15 @@ Result<RecordView> DecodeRecordView(std::string_view bytes) {
   return r;
 }
 
+Record ToRecord(const RecordView& view) {
+  Record r{view.type, view.crc, std::nullopt};
+  if (view.data) r.data.emplace(*view.data);
+  return r;
+}
+
 Result<Record> DecodeRecord(std::string_view bytes) {
   WALCRASH_ASSIGN_OR_RETURN(RecordView view, DecodeRecordView(bytes));
-  Record r{view.type, view.crc, std::nullopt};
-  if (view.data) r.data = std::string(*view.data);
-  return r;
+  return ToRecord(view);
 }
 
 Result<Entry> DecodeEntry(std::string_view bytes) {

@@ -92,6 +92,8 @@ struct RecordView {
   std::optional<std::string_view> data;
 };
 Result<RecordView> DecodeRecordView(std::string_view bytes);
+// An owning copy of a view.
+Record ToRecord(const RecordView& view);
 Result<Entry> DecodeEntry(std::string_view bytes);
 Result<HardState> DecodeHardState(std::string_view bytes);
 Result<SnapshotRecord> DecodeSnapshot(std::string_view bytes);
