@@ -1,10 +1,12 @@
-// fuzz_crash_schedule — coverage-guided crash exploration.
+// fuzz_crash_schedule — coverage-guided crash exploration of the etcd engine.
 //
 // Each input is a crash case (harness/crash_schedule.h): a workload, a crash
 // point, a persistence model, the surviving pending operations and their
 // tears, a fault plan and a media fault. The target runs it and holds the
 // recovered image to every oracle (harness/oracles.h). A finding is a real
 // crash-consistency violation: the target reports the oracle and its message.
+// (fuzz/crash_schedule_target.h holds the body; fuzz_crash_schedule_tdengine
+// is the same over the TDengine engine.)
 //
 // The engine runs with the known-bug switches named in WALCRASH_FUZZ_BUGS
 // (comma-separated, e.g. "no_dir_fsync_after_cut"); unset, the correct engine,
@@ -14,13 +16,9 @@
 // a reproducer with `walcrash fuzz-to-repro --bug NAME FILE OUT.json`.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
-#include <string>
 
-#include "fuzz/finding.h"
-#include "harness/crash_schedule.h"
+#include "fuzz/crash_schedule_target.h"
 
 namespace {
 
@@ -32,29 +30,12 @@ walcrash::harness::CrashScheduleOptions& Options() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  Options().bugs = walcrash::fuzz::EnvOr("WALCRASH_FUZZ_BUGS");
-  if (Options().bugs == "none") Options().bugs.clear();
-  // A wrong switch name is a usage error: say so once, before any input.
-  walcrash::harness::CrashSchedule probe = walcrash::harness::DecodeCrashSchedule({}, Options());
-  auto checked = walcrash::harness::ResolveCrashSchedule(probe);
-  if (!checked.ok()) {
-    std::fprintf(stderr, "fuzz_crash_schedule: WALCRASH_FUZZ_BUGS=%s: %s\n", Options().bugs.c_str(),
-                 checked.status().ToString().c_str());
-    std::exit(2);
-  }
-  std::fprintf(stderr, "fuzz_crash_schedule: known-bug switches: %s\n",
-               Options().bugs.empty() ? "none (the correct engine)" : Options().bugs.c_str());
+  Options() = walcrash::fuzz::InitCrashScheduleTarget(
+      {.name = "fuzz_crash_schedule", .engine = "etcd", .bugs_variable = "WALCRASH_FUZZ_BUGS"});
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const walcrash::harness::CrashSchedule schedule =
-      walcrash::harness::DecodeCrashSchedule(std::span<const uint8_t>(data, size), Options());
-  auto resolved = walcrash::harness::ResolveCrashSchedule(schedule);
-  // Every input decodes to a valid case: an error here is the harness's own bug.
-  WALCRASH_FUZZ_CHECK(resolved.ok(), "harness: the schedule does not run: {}", resolved.status().ToString());
-  const walcrash::harness::Violation& verdict = resolved->verdict;
-  WALCRASH_FUZZ_CHECK(verdict.oracle.empty(), "{}: {} (crash {}, image {})", verdict.oracle, verdict.message,
-                      resolved->crash_call, resolved->image.ToString());
+  walcrash::fuzz::RunCrashScheduleInput(std::span<const uint8_t>(data, size), Options());
   return 0;
 }

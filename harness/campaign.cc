@@ -2,9 +2,10 @@
 
 namespace walcrash::harness {
 
-Campaign DefaultCampaign(uint64_t seed, const std::string& bugs) {
+Campaign DefaultCampaign(uint64_t seed, const std::string& bugs, const std::string& engine) {
   Campaign c;
   WorkloadProfile profile;
+  profile.engine = engine;
   profile.ops = 40;
   profile.segment_size_bytes = 4096;
   for (uint64_t i = 0; i < 4; ++i) {

@@ -18,7 +18,8 @@ struct Campaign {
   ExploreOptions options;
 };
 
-// `bugs` ("" or KnownBugs names, comma-separated) goes into every workload.
-Campaign DefaultCampaign(uint64_t seed = 1, const std::string& bugs = "");
+// `bugs` ("" or KnownBugs names, comma-separated) goes into every workload;
+// `engine` picks the WAL (its workloads draw only what it can take).
+Campaign DefaultCampaign(uint64_t seed = 1, const std::string& bugs = "", const std::string& engine = "etcd");
 
 }  // namespace walcrash::harness

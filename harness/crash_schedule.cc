@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
+#include <map>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "harness/engine_traits.h"
 #include "harness/image_check.h"
 #include "harness/workload_runner.h"
 
@@ -37,12 +41,45 @@ constexpr uint8_t kFaultFirstSelector = 192;
 
 constexpr uint32_t kSizeStep = 8;  // entry payloads are multiples of 8 bytes, up to 2040
 
+// Byte 1: etcd's segment size, 1024 << (byte % 5); tdengine's renew-bytes,
+// 512 << (byte % 6), or 0 (never renew on size) for byte % 6 == 5.
+constexpr uint8_t kSegmentSizeCodes = 5;
+constexpr uint8_t kRenewCodes = 6;
+constexpr uint8_t kRenewNever = 5;
+
+bool IsTdengine(std::string_view engine) { return engine == "tdengine"; }
+
+std::string ByteOneOption(std::string_view engine) { return IsTdengine(engine) ? "renew-bytes" : "segment-size"; }
+
+uint64_t DecodeByteOne(std::string_view engine, uint8_t b) {
+  if (!IsTdengine(engine)) return uint64_t{1024} << (b % kSegmentSizeCodes);
+  const uint8_t code = b % kRenewCodes;
+  return code == kRenewNever ? 0 : uint64_t{512} << code;
+}
+
+// The nearest byte-1 code for an option value (exact for decoded ones).
+uint8_t EncodeByteOne(std::string_view engine, const std::map<std::string, std::string>& options) {
+  const auto it = options.find(ByteOneOption(engine));
+  if (!IsTdengine(engine)) {
+    uint64_t segment = it == options.end() ? 4096 : std::strtoull(it->second.c_str(), nullptr, 10);
+    segment = std::clamp<uint64_t>(segment, 1024, 16384);
+    return static_cast<uint8_t>(std::bit_width(segment) - 1 - 10);
+  }
+  uint64_t renew = it == options.end() ? 0 : std::strtoull(it->second.c_str(), nullptr, 10);
+  if (renew == 0) return kRenewNever;
+  renew = std::clamp<uint64_t>(renew, 512, 8192);
+  return static_cast<uint8_t>(std::bit_width(renew) - 1 - 9);
+}
+
 uint8_t SizeCode(uint32_t size) { return static_cast<uint8_t>(std::min<uint32_t>((size + kSizeStep / 2) / kSizeStep, 255)); }
 
-// Decodes one [kind a b] operation.
-Op DecodeOp(uint8_t kind, uint8_t a, uint8_t b) {
+// Decodes one [kind a b] operation; kinds the engine cannot take read as
+// kind 0 (a save of the same operands).
+Op DecodeOp(uint8_t kind, uint8_t a, uint8_t b, const EngineTraits& traits) {
   Op op;
-  switch (kind % 16) {
+  unsigned k = kind % 16u;
+  if (((k == 6 || k == 7) && !traits.overwrite) || (k == 10 && !traits.snapshots)) k = 0;
+  switch (k) {
     case 0: case 1: case 2: case 3: case 4:
       op.kind = OpKind::kSave;
       op.entries = 1u + a % 4u;
@@ -118,6 +155,35 @@ std::optional<vfs::Survivor> TornSurvivor(const vfs::PendingOperation& op, uint8
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> ParseEngineOptions(std::string_view text) {
+  std::map<std::string, std::string> out;
+  if (text == "none") return out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find_first_of(", \t", start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view pair = text.substr(start, end - start);
+    start = end + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Status(Code::kInvalidArgument, "", fmt::format("engine option '{}': expected KEY=VALUE", pair));
+    }
+    const std::string_view key = pair.substr(0, eq);
+    if (key == "segment-size" || key == "renew-bytes" || key == "bugs") {
+      return Status(Code::kInvalidArgument, "",
+                    fmt::format("engine option '{}': set by the input's bytes (segment-size, renew-bytes) or by the "
+                                "known-bug switches (bugs), not here",
+                                key));
+    }
+    if (!out.emplace(std::string(key), std::string(pair.substr(eq + 1))).second) {
+      return Status(Code::kInvalidArgument, "",
+                    fmt::format("engine option '{}' is given twice", pair.substr(0, eq)));
+    }
+  }
+  return out;
+}
+
 std::string CrashSchedule::FaultPlanText() const {
   if (fault_selector < kFaultFirstSelector) return "";
   const unsigned v = fault_selector - kFaultFirstSelector;  // 0..63
@@ -139,8 +205,13 @@ CrashSchedule DecodeCrashSchedule(std::span<const uint8_t> bytes, const CrashSch
   s.media_fault = (flags & 8) != 0;
   s.workload.engine = options.engine;
   s.workload.policy = kPolicies[(flags >> 4) & 7];
-  s.workload.options["segment-size"] = std::to_string(uint64_t{1024} << (in.Byte() % 5));
-  if (!options.bugs.empty()) s.workload.options["bugs"] = options.bugs;
+  s.workload.options = options.engine_options;
+  s.workload.options[ByteOneOption(options.engine)] = std::to_string(DecodeByteOne(options.engine, in.Byte()));
+  if (!options.bugs.empty()) {
+    s.workload.options["bugs"] = options.bugs;
+  } else {
+    s.workload.options.erase("bugs");
+  }
   s.crash_point = in.U16();
   s.fault_selector = in.Byte();
   s.fault_nth = in.Byte();
@@ -151,9 +222,10 @@ CrashSchedule DecodeCrashSchedule(std::span<const uint8_t> bytes, const CrashSch
   create.kind = OpKind::kCreate;
   create.metadata = "fuzz";
   s.workload.ops.push_back(create);
+  const EngineTraits traits = TraitsOf(options.engine);
   while (in.remaining() >= 3 && s.workload.ops.size() <= kMaxScheduleOps) {
     const uint8_t kind = in.Byte(), a = in.Byte(), b = in.Byte();
-    s.workload.ops.push_back(DecodeOp(kind, a, b));
+    s.workload.ops.push_back(DecodeOp(kind, a, b, traits));
   }
   return s;
 }
@@ -164,12 +236,7 @@ std::string EncodeCrashSchedule(const CrashSchedule& s) {
   unsigned model_bits = s.model == vfs::PersistenceModel::kStrict ? 0 : s.model == vfs::PersistenceModel::kPrefix ? 1 : 2;
   put(model_bits | (s.sector_size >= 4096 ? 4u : 0u) | (s.media_fault ? 8u : 0u) |
       (unsigned{PolicyCode(s.workload.policy)} << 4));
-  uint64_t segment = 4096;
-  if (auto it = s.workload.options.find("segment-size"); it != s.workload.options.end()) {
-    segment = std::strtoull(it->second.c_str(), nullptr, 10);
-  }
-  segment = std::clamp<uint64_t>(segment, 1024, 16384);
-  put(static_cast<unsigned>(std::bit_width(segment) - 1 - 10));
+  put(EncodeByteOne(s.workload.engine, s.workload.options));
   put(s.crash_point & 0xffu);
   put(s.crash_point >> 8);
   put(s.fault_selector);

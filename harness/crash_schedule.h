@@ -11,7 +11,9 @@
 //              bit 3 a media fault (strict images only); bits 4-6 the
 //              starting sync policy (see kPolicies in the .cc: fsync, write,
 //              fsync with a period); bit 7 reserved
-//   byte 1     segment size: 1024 << (byte % 5), 1 KiB to 16 KiB
+//   byte 1     etcd: segment size: 1024 << (byte % 5), 1 KiB to 16 KiB;
+//              tdengine: the adapter's renew-bytes: 512 << (byte % 6), 512 B
+//              to 8 KiB, or 0 (never renew on size) when byte % 6 is 5
 //   bytes 2-3  the crash point, little-endian, taken modulo (the number of
 //              crash-relevant calls the workload makes + 1): the last value
 //              is the end of the workload
@@ -22,7 +24,10 @@
 //   then       operations, 3 bytes each ([kind a b], kind % 16 picks save,
 //              overwrite, commit, elect, snapshot, sync, tick, release,
 //              reopen or a policy change), at most kMaxScheduleOps, up to the
-//              choice bytes; a create comes first, implicitly
+//              choice bytes; a create comes first, implicitly. For an engine
+//              that cannot take an overwrite or a snapshot (engine_traits.h:
+//              tdengine), those kinds decode as saves of the same operands
+//              (kind 0's reading of [a b]), so every input is a valid case
 //   last C     choice bytes, read at the crash: which pending operations
 //              survive (prefix: a 16-bit count modulo the pending ones +
 //              1, then a byte whose bit 0 tears the next one; subset: one
@@ -31,14 +36,19 @@
 //              then the media fault (which checksummed range, where, which
 //              bit)
 //
-// The known-bug switches the engine runs with are not in the bytes (a fuzzer
-// must not turn a bug on): they come from CrashScheduleOptions (the fuzz
-// target reads WALCRASH_FUZZ_BUGS; the CLI has --bug).
+// The engine, its known-bug switches and its other options are not in the
+// bytes (a fuzzer must not turn a bug on, nor switch engines): they come from
+// CrashScheduleOptions. fuzz_crash_schedule runs etcd with the switches in
+// WALCRASH_FUZZ_BUGS; fuzz_crash_schedule_tdengine runs tdengine with the
+// options in WALCRASH_FUZZ_TDENGINE_OPTIONS ("strict=on", "keep=on,strict=on";
+// none: the faithful engine). The CLI has --engine, --bug and --option.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/byte_reader.h"
@@ -53,12 +63,22 @@ namespace walcrash::harness {
 inline constexpr size_t kMaxScheduleOps = 64;
 
 struct CrashScheduleOptions {
-  std::string engine = "etcd";
-  std::string bugs;  // comma-separated known-bug switches, "" for none
+  std::string engine = "etcd";  // "etcd" or "tdengine"
+  std::string bugs;             // comma-separated known-bug switches, "" for none
+  // More engine options, as workload options (tdengine: "strict", "keep").
+  // Byte 1's option (segment-size, renew-bytes) and "bugs" come from the
+  // bytes and `bugs`: set here, they are overridden.
+  std::map<std::string, std::string> engine_options;
 };
 
+// "strict=on,keep=on" (',' or ' ' between pairs; "" or "none": no option) as
+// a map for CrashScheduleOptions::engine_options; InvalidArgument names a
+// pair without '=', a key given twice, or a key the bytes or `bugs` set
+// (segment-size, renew-bytes, bugs).
+Result<std::map<std::string, std::string>> ParseEngineOptions(std::string_view text);
+
 struct CrashSchedule {
-  Workload workload;  // create first; options: segment-size (and bugs)
+  Workload workload;  // create first; options: segment-size or renew-bytes (bugs, engine options)
   uint32_t sector_size = 512;
   uint8_t fault_selector = 0;  // byte 4
   uint8_t fault_nth = 0;       // byte 5
@@ -77,8 +97,10 @@ CrashSchedule DecodeCrashSchedule(std::span<const uint8_t> bytes, const CrashSch
 // Bytes that decode to the schedule nearest `schedule` the format can hold:
 // Decode(Encode(s)) == s for every decoded s. Other schedules (a generated
 // workload, say) lose what the format cannot express: sizes are rounded,
-// operations past kMaxScheduleOps and options other than segment-size are
-// dropped, the segment size becomes the nearest power of two in range.
+// operations past kMaxScheduleOps and options other than segment-size
+// (etcd) or renew-bytes (tdengine) are dropped, the segment size becomes the
+// nearest power of two in range, renew-bytes the nearest value of the format.
+// The engine is not in the bytes: decode with the schedule's own.
 std::string EncodeCrashSchedule(const CrashSchedule& schedule);
 
 // The crash image the choice bytes pick among `pending` under `model`.

@@ -1,5 +1,7 @@
 #include "harness/crash_schedule.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "common/splitmix.h"
@@ -133,6 +135,81 @@ TEST(CrashSchedule, AnUnknownSwitchIsAUsageErrorNamingIt) {
   auto r = ResolveCrashSchedule(DecodeCrashSchedule({}, options));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().ToString().find("no_such_bug"), std::string::npos) << r.status().ToString();
+}
+
+CrashScheduleOptions Tdengine(std::string options = "") {
+  CrashScheduleOptions o;
+  o.engine = "tdengine";
+  o.engine_options = ParseEngineOptions(options).value();
+  return o;
+}
+
+TEST(CrashSchedule, TdengineDecodesOverwritesAndSnapshotsAsSavesAndByteOneAsRenewBytes) {
+  // [overwrite a b], [overwrite a b], [snapshot a b]: kind 0's saves for tdengine.
+  const std::string bytes{0, 0, 0, 0, 0, 0, 0, 6, 5, 4, 7, 2, 3, 10, 9, 1};
+  const CrashSchedule etcd = DecodeCrashSchedule(Span(bytes));
+  ASSERT_EQ(etcd.workload.ops.size(), 4u);
+  EXPECT_EQ(etcd.workload.ops[1].kind, OpKind::kOverwrite);
+  EXPECT_EQ(etcd.workload.ops[3].kind, OpKind::kSnapshot);
+  const CrashSchedule td = DecodeCrashSchedule(Span(bytes), Tdengine());
+  ASSERT_EQ(td.workload.ops.size(), 4u);
+  const std::string saves{0, 0, 0, 0, 0, 0, 0, 0, 5, 4, 0, 2, 3, 0, 9, 1};
+  EXPECT_EQ(td.workload.ops, DecodeCrashSchedule(Span(saves), Tdengine()).workload.ops);
+  EXPECT_EQ(td.workload.engine, "tdengine");
+  EXPECT_EQ(td.workload.options.count("segment-size"), 0u);
+  const std::array<std::string, 6> renew = {"512", "1024", "2048", "4096", "8192", "0"};
+  for (uint8_t b = 0; b < 12; ++b) {
+    const std::string header{0, static_cast<char>(b)};
+    EXPECT_EQ(DecodeCrashSchedule(Span(header), Tdengine()).workload.options.at("renew-bytes"), renew[b % 6]);
+  }
+}
+
+TEST(CrashSchedule, TdengineEngineOptionsComeFromTheOptions) {
+  const CrashSchedule s = DecodeCrashSchedule({}, Tdengine("strict=on,keep=on"));
+  EXPECT_EQ(s.workload.options.at("strict"), "on");
+  EXPECT_EQ(s.workload.options.at("keep"), "on");
+  EXPECT_EQ(s.workload.options.count("bugs"), 0u);
+  EXPECT_TRUE(ParseEngineOptions("").value().empty());
+  EXPECT_TRUE(ParseEngineOptions("none").value().empty());
+  EXPECT_EQ(ParseEngineOptions(" strict=on  keep=off ").value().size(), 2u);
+  EXPECT_FALSE(ParseEngineOptions("strict").ok());
+  EXPECT_FALSE(ParseEngineOptions("=on").ok());
+  EXPECT_FALSE(ParseEngineOptions("strict=on,strict=off").ok());
+  EXPECT_FALSE(ParseEngineOptions("bugs=no_tail_zeroing").ok());
+  EXPECT_FALSE(ParseEngineOptions("renew-bytes=64").ok());
+  auto bad = ResolveCrashSchedule(DecodeCrashSchedule({}, Tdengine("no-such=1")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("no-such"), std::string::npos) << bad.status().ToString();
+}
+
+TEST(CrashSchedule, TdengineEncodeInvertsDecode) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    const std::string bytes = RandomBytes(seed, static_cast<size_t>(Mix64(seed) % 300));
+    const CrashSchedule s = DecodeCrashSchedule(Span(bytes), Tdengine("strict=on"));
+    EXPECT_TRUE(s.workload.Validate().ok()) << s.workload.ToText();
+    const CrashSchedule back = DecodeCrashSchedule(Span(EncodeCrashSchedule(s)), Tdengine("strict=on"));
+    EXPECT_EQ(back.workload.ToText(), s.workload.ToText()) << "seed " << seed;
+    EXPECT_TRUE(back == s) << "seed " << seed;
+  }
+  WorkloadProfile profile;
+  profile.engine = "tdengine";
+  profile.ops = 30;
+  profile.segment_size_bytes = 2048;
+  CrashSchedule s;
+  s.workload = GenerateWorkload(7, profile);
+  const CrashSchedule back = DecodeCrashSchedule(Span(EncodeCrashSchedule(s)), Tdengine());
+  ASSERT_EQ(back.workload.ops.size(), s.workload.ops.size());
+  for (size_t i = 0; i < s.workload.ops.size(); ++i) EXPECT_EQ(back.workload.ops[i].kind, s.workload.ops[i].kind) << i;
+  EXPECT_EQ(back.workload.options.at("renew-bytes"), "2048");
+}
+
+TEST(CrashSchedule, AnyBytesRunOnTheStrictTdengineEngineWithoutAFinding) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const std::string bytes = RandomBytes(seed, static_cast<size_t>(Mix64(seed) % 400));
+    auto r = ResolveCrashSchedule(DecodeCrashSchedule(Span(bytes), Tdengine("strict=on")));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->verdict.oracle, "") << "seed " << seed << ": " << r->verdict.message;
+  }
 }
 
 std::vector<vfs::PendingOperation> Pending() {

@@ -22,7 +22,7 @@ std::string ResolvedOp::ToText() const {
   }
 }
 
-RaftLogModel::RaftLogModel() {
+RaftLogModel::RaftLogModel(EngineTraits traits) : traits_(traits) {
   digests_.push_back(RecoveredLog{}.Digest());
   by_digest_.emplace(digests_.back(), 0);
 }
@@ -145,6 +145,7 @@ ResolvedOp RaftLogModel::Begin(const Op& op) {
       Issue(std::move(rec));
     }
     r.state = state_;
+    if (!traits_.hard_state) return;
     ModelRecord rec;
     rec.kind = ModelRecord::Kind::kState;
     rec.state = state_;
@@ -163,7 +164,7 @@ ResolvedOp RaftLogModel::Begin(const Op& op) {
       created_ = true;
       ModelRecord rec;
       rec.kind = ModelRecord::Kind::kCreate;
-      rec.metadata = op.metadata;
+      if (traits_.metadata) rec.metadata = op.metadata;
       Issue(std::move(rec));
       break;
     }
@@ -212,7 +213,8 @@ ResolvedOp RaftLogModel::Begin(const Op& op) {
     case OpKind::kReopen: break;
   }
   op_end_.push_back(stream_.size());
-  claims_.push_back(DurabilityClaim{created_, last_index(), created_ ? state_ : HardState{}, snapshot_.index});
+  claims_.push_back(DurabilityClaim{created_, last_index(), created_ && traits_.hard_state ? state_ : HardState{},
+                                    snapshot_.index});
   return r;
 }
 
@@ -236,8 +238,18 @@ std::optional<size_t> RaftLogModel::DurableLength(const DurabilityClaim& claim, 
       break;
     }
   }
-  if (!first) return std::nullopt;
-  return op_end_[*first];
+  if (first) return op_end_[*first];
+  // Part of an operation: the claim holds the state of the operation before
+  // (its entries come first) and an entry index inside this one.
+  for (size_t j = std::min(current_op, claims_.size() - 1) + 1; j-- > 0;) {
+    const DurabilityClaim& before = j == 0 ? DurabilityClaim{} : claims_[j - 1];
+    if (claim.state != before.state || claim.snapshot_index != before.snapshot_index) continue;
+    for (size_t pos = j == 0 ? 0 : op_end_[j - 1]; pos < op_end_[j]; ++pos) {
+      const ModelRecord& r = stream_[pos];
+      if (r.kind == ModelRecord::Kind::kEntry && r.entry.index == claim.last_index) return pos + 1;
+    }
+  }
+  return std::nullopt;
 }
 
 size_t RaftLogModel::OpAt(size_t length) const {

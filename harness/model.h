@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/engine_traits.h"
 #include "harness/raft_log.h"
 #include "harness/workload.h"
 
@@ -63,7 +64,9 @@ struct ResolvedOp {
 
 class RaftLogModel {
  public:
-  RaftLogModel();
+  // A WAL without hard-state records or metadata (traits) reads back neither:
+  // the model issues no hard-state records and keeps metadata empty.
+  explicit RaftLogModel(EngineTraits traits = {});
 
   // Resolves and issues the next operation. Operations the current state
   // cannot take (a snapshot with nothing committed) resolve to a no-op.
@@ -90,7 +93,9 @@ class RaftLogModel {
   DurabilityClaim ClaimAfter(size_t op) const { return claims_[op]; }
   // The stream length a claim promises: the end of the last operation, up to
   // and including `current_op`, after which the claim holds; nullopt when no
-  // operation ever reached it (a WAL claiming what it never had).
+  // operation ever reached it (a WAL claiming what it never had). A WAL that
+  // makes each entry durable on its own (TDengine syncs per write) may claim
+  // part of an operation: then the length ends at that entry's record.
   std::optional<size_t> DurableLength(const DurabilityClaim& claim, size_t current_op) const;
   // The operation that ends at or contains stream position `length` (for messages).
   size_t OpAt(size_t length) const;
@@ -113,6 +118,7 @@ class RaftLogModel {
   template <typename EntryVisitor>
   void ReadPrefix(size_t length, RecoveredLog& header, EntryVisitor visit) const;
 
+  const EngineTraits traits_;
   std::vector<ModelRecord> stream_;
   std::vector<uint64_t> digests_;  // digests_[L] = Read(L).Digest()
   std::unordered_multimap<uint64_t, size_t> by_digest_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/engine_traits.h"
+
 namespace walcrash::harness {
 namespace {
 
@@ -104,6 +106,40 @@ TEST(RaftLogModel, ASnapshotWhoseReadDependsOnSegmentLayoutIsNotTaken) {
   m.Begin(Parse("save entries=1 size=1"));
   m.Acknowledge();
   EXPECT_FALSE(m.Begin(Parse("snapshot")).noop);
+}
+
+TEST(RaftLogModel, AnEngineWithoutHardStateOrMetadataReadsBackNeither) {
+  RaftLogModel m(TraitsOf("tdengine"));
+  for (const char* text : {"create metadata=m", "save entries=2 size=3 commit=2", "elect", "save entries=1 size=1"}) {
+    m.Begin(Parse(text));
+    m.Acknowledge();
+  }
+  RecoveredLog log = m.Read(m.issued());
+  EXPECT_EQ(log.metadata, "");
+  EXPECT_TRUE(log.state.empty());
+  ASSERT_EQ(log.entries.size(), 3u);
+  EXPECT_EQ(log.entries[2].term, 2u);  // the election still moves the term entries carry
+  EXPECT_EQ(m.issued(), 4u);           // create and three entries: no hard-state records
+  EXPECT_TRUE(m.ClaimAfter(3).state.empty());
+}
+
+TEST(RaftLogModel, AClaimEndingInsideASaveCoversTheEntriesUpToIt) {
+  RaftLogModel m(TraitsOf("tdengine"));
+  for (const char* text : {"create", "save entries=2 size=1", "save entries=3 size=1"}) {
+    m.Begin(Parse(text));
+    m.Acknowledge();
+  }
+  // Stream: create, 1, 2 | 3, 4, 5. A claim of entry 4 ends at the record of 4.
+  DurabilityClaim claim{true, 4, {}, 0};
+  ASSERT_TRUE(m.DurableLength(claim, 2).has_value());
+  EXPECT_EQ(*m.DurableLength(claim, 2), 5u);
+  EXPECT_EQ(m.Read(5).entries.back().index, 4u);
+  // Whole operations still map to their end.
+  EXPECT_EQ(m.DurableLength(DurabilityClaim{true, 2, {}, 0}, 2), std::optional<size_t>(3));
+  // An index nobody wrote is claimed from nothing.
+  EXPECT_FALSE(m.DurableLength(DurabilityClaim{true, 9, {}, 0}, 2).has_value());
+  // Nor may a claim reach into an operation that has not begun.
+  EXPECT_FALSE(m.DurableLength(claim, 1).has_value());
 }
 
 }  // namespace

@@ -92,12 +92,14 @@ struct EngineConfig {
   SyncPolicy policy;  // the policy the WAL starts with
 };
 
-// Engines built in: "etcd". InvalidArgument names an unknown engine or option.
+// Engines built in: "etcd", "tdengine". InvalidArgument names an unknown engine or option.
 Result<std::unique_ptr<WalUnderTest>> MakeWalUnderTest(vfs::Vfs& vfs, const EngineConfig& config);
 // Checks the config without building anything (for usage errors up front).
 Status ValidateEngineConfig(const EngineConfig& config);
 std::vector<std::string> EngineNames();
-// The engine's known-bug switches, by name ("etcd": KnownBugs::Names()).
+// The engine's known-bug switches, by name ("etcd": KnownBugs::Names();
+// "tdengine": none, its faithful default is the system under test and
+// option strict=on fixes what it loses).
 std::vector<std::string> KnownBugNames(std::string_view engine);
 
 }  // namespace walcrash::harness

@@ -1,5 +1,7 @@
 #include "harness/workload.h"
 
+#include "harness/engine_traits.h"
+
 #include <charconv>
 #include <random>
 
@@ -158,6 +160,7 @@ Status Workload::Validate() const {
   }
   if (ops.size() > kMaxOps) return Status(Code::kInvalidArgument, "", fmt::format("workload: more than {} operations", kMaxOps));
   SyncPolicy current = policy;
+  const EngineTraits traits = TraitsOf(engine);
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     if (i > 0 && op.kind == OpKind::kCreate) {
@@ -168,6 +171,12 @@ Status Workload::Validate() const {
       return Status(Code::kInvalidArgument, "",
                     fmt::format("workload: operation {} ('{}'): entries must be 1..{}, size at most {}", i + 1,
                                 op.ToText(), kMaxEntriesPerOp, kMaxEntryBytes));
+    }
+    if ((op.kind == OpKind::kOverwrite && !traits.overwrite) || (op.kind == OpKind::kSnapshot && !traits.snapshots)) {
+      return Status(Code::kInvalidArgument, "",
+                    fmt::format("workload: operation {}: engine '{}' cannot take '{}' ({})", i + 1, engine,
+                                OpKindName(op.kind),
+                                op.kind == OpKind::kOverwrite ? "its versions must grow" : "it keeps no snapshots"));
     }
     if (op.kind == OpKind::kPolicy) current = op.policy;
     if (op.kind == OpKind::kReopen && current.level == SyncLevel::kNoLog) {
@@ -192,9 +201,12 @@ Workload GenerateWorkload(uint64_t seed, const WorkloadProfile& profile) {
       default: return static_cast<uint32_t>(512 + pick(std::max<uint32_t>(profile.max_entry_bytes, 513) - 512));
     }
   };
+  const EngineTraits traits = TraitsOf(profile.engine);
   Workload w;
-  w.engine = "etcd";
-  w.options["segment-size"] = std::to_string(profile.segment_size_bytes);
+  w.engine = profile.engine;
+  // etcd cuts segments at this size; the TDengine adapter renews its file
+  // (a vnode commit) once this much was written to it.
+  w.options[profile.engine == "tdengine" ? "renew-bytes" : "segment-size"] = std::to_string(profile.segment_size_bytes);
   Op create;
   create.kind = OpKind::kCreate;
   create.metadata = fmt::format("seed-{}", seed);
@@ -211,6 +223,7 @@ Workload GenerateWorkload(uint64_t seed, const WorkloadProfile& profile) {
       op.commit = static_cast<uint32_t>(pick(3));
     } else if (roll < 53) {
       op.kind = OpKind::kOverwrite;
+      if (!traits.overwrite) continue;
       op.back = static_cast<uint32_t>(1 + pick(3));
       op.entries = static_cast<uint32_t>(1 + pick(max_entries));
       op.size = size();
@@ -220,7 +233,7 @@ Workload GenerateWorkload(uint64_t seed, const WorkloadProfile& profile) {
     } else if (roll < 65) {
       op.kind = OpKind::kElect;
     } else if (roll < 71) {
-      if (!profile.snapshots) continue;
+      if (!profile.snapshots || !traits.snapshots) continue;
       op.kind = OpKind::kSnapshot;
     } else if (roll < 77) {
       op.kind = OpKind::kSync;

@@ -74,6 +74,7 @@ struct Workload {
 
 // What the generator may draw.
 struct WorkloadProfile {
+  std::string engine = "etcd";            // operations it cannot take are not drawn (engine_traits.h)
   size_t ops = 40;
   uint32_t max_entries_per_save = 4;
   uint32_t max_entry_bytes = 1500;        // several sectors, so writes tear

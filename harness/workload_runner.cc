@@ -15,7 +15,10 @@ EngineConfig EngineConfigOf(const Workload& workload) {
 }
 
 WorkloadRunner::WorkloadRunner(Workload workload, RunOptions options, Hook hook)
-    : workload_(std::move(workload)), options_(std::move(options)), config_(EngineConfigOf(workload_)) {
+    : workload_(std::move(workload)),
+      options_(std::move(options)),
+      config_(EngineConfigOf(workload_)),
+      model_(TraitsOf(workload_.engine)) {
   vfs::SimVfsOptions sim_options;
   sim_options.sector_size = options_.sector_size;
   sim_ = std::make_unique<vfs::SimVfs>(sim_options);

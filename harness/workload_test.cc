@@ -82,5 +82,35 @@ TEST(Workload, BadInputIsRejectedWithTheLineAndTheReason) {
   }
 }
 
+TEST(Workload, AnEngineIsNotAskedForWhatItCannotTake) {
+  auto w = Workload::Parse("engine tdengine\ncreate\nsave entries=2 size=1\noverwrite back=1 entries=1 size=1\n");
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(w.status().message().find("operation 3"), std::string_view::npos) << w.status().ToString();
+  EXPECT_NE(w.status().message().find("tdengine"), std::string_view::npos) << w.status().ToString();
+  EXPECT_FALSE(Workload::Parse("engine tdengine\ncreate\nsave entries=2 size=1 commit=2\nsnapshot\n").ok());
+  EXPECT_TRUE(Workload::Parse("engine etcd\ncreate\nsave entries=2 size=1\noverwrite back=1 entries=1 size=1\n").ok());
+  // A workload built in code is held to the same rule.
+  Workload built = *Workload::Parse("engine tdengine\ncreate\n");
+  built.ops.push_back(Op{OpKind::kSnapshot, 0, 0, 0, 0, "", SyncPolicy{}});
+  EXPECT_EQ(built.Validate().code(), Code::kInvalidArgument);
+}
+
+TEST(Workload, GeneratedTdengineWorkloadsDrawOnlyWhatTheEngineTakes) {
+  WorkloadProfile profile;
+  profile.engine = "tdengine";
+  profile.ops = 200;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Workload w = GenerateWorkload(seed, profile);
+    EXPECT_EQ(w.engine, "tdengine");
+    EXPECT_TRUE(w.options.contains("renew-bytes"));
+    EXPECT_TRUE(w.Validate().ok()) << w.Validate().ToString();
+    for (const Op& op : w.ops) {
+      EXPECT_NE(op.kind, OpKind::kOverwrite);
+      EXPECT_NE(op.kind, OpKind::kSnapshot);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace walcrash::harness

@@ -25,7 +25,8 @@ namespace walcrash::prop {
 // cases are cheap, so each property sets how many it runs. RC_PARAMS still
 // rules: a max_success given there wins, and seeds and "reproduce" work as
 // with RC_GTEST_PROP. Sanitizer builds, ten to fifty times slower, run an
-// eighth of the cases (at least RapidCheck's default 100).
+// eighth of the cases (at least `min_cases`: RapidCheck's default 100, unless
+// a property whose cases are costly asks for fewer).
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr int kSanitizerSlowdown = 8;  // sanitizer builds run an eighth of the cases
 #elif defined(__has_feature)
@@ -39,8 +40,8 @@ inline constexpr int kSanitizerSlowdown = 1;
 #endif
 
 template <typename Property>
-void CheckProperty(Property&& property, int cases) {
-  cases = std::max(100, cases / kSanitizerSlowdown);
+void CheckProperty(Property&& property, int cases, int min_cases = 100) {
+  cases = std::max(min_cases, cases / kSanitizerSlowdown);
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   rc::detail::TestMetadata metadata;
   metadata.id = std::string(info->test_suite_name()) + "/" + info->name();

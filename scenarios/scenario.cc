@@ -27,6 +27,7 @@ constexpr size_t kScenarioSamplesPerPoint = 16;
 
 constexpr std::string_view kCorrect = "correct";
 constexpr std::string_view kPass = "pass";
+constexpr std::string_view kOption = "option";
 // A scenario file may come with CRLF line ends.
 constexpr std::string_view kBlanks = " \t\r";
 
@@ -53,9 +54,16 @@ std::string CrashPointKinds() {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+// The workload one expectation runs: its switch or its options set.
+harness::Workload WithOptions(harness::Workload workload, const Expectation& e) {
+  if (!e.bug.empty()) workload.options["bugs"] = e.bug;
+  for (const auto& [key, value] : e.options) workload.options[key] = value;
+  return workload;
+}
+
 // The directives are parsed one line at a time; what needs the whole file
-// (the engine, for the bug names; the operation count, for crash op=N) is
-// checked once the workload is known.
+// (the engine, for the bug names and the expectations' options; the
+// operation count, for crash op=N) is checked once the workload is known.
 class ScenarioParser {
  public:
   explicit ScenarioParser(std::string name) { scenario_.name = std::move(name); }
@@ -135,23 +143,60 @@ class ScenarioParser {
   }
 
   Status Expect(const std::vector<std::string_view>& args, size_t line_no) {
-    if (args.size() != 2) {
-      return ErrorAt(line_no, "'expect' takes two words: 'correct' or a known-bug switch, then 'pass' or an oracle");
-    }
     Expectation e;
-    if (args[0] != kCorrect) e.bug = std::string(args[0]);
-    if (args[1] != kPass) {
-      std::vector<std::string_view> oracles = harness::OracleNames();
-      if (std::find(oracles.begin(), oracles.end(), args[1]) == oracles.end()) {
-        return ErrorAt(line_no, fmt::format("unknown oracle '{}' (pass, {})", args[1], fmt::join(oracles, ", ")));
+    std::string_view verdict;
+    if (!args.empty() && args[0] == kOption) {
+      if (args.size() != 3) {
+        return ErrorAt(line_no, "'expect option' takes KEY=VALUE[,KEY=VALUE] (no blanks), then 'pass' or an oracle");
       }
-      e.oracle = std::string(args[1]);
+      WALCRASH_RETURN_IF_ERROR(OptionList(args[1], line_no, e.options));
+      verdict = args[2];
+    } else {
+      if (args.size() != 2) {
+        return ErrorAt(line_no,
+                       "'expect' takes two words: 'correct' or a known-bug switch, then 'pass' or an oracle "
+                       "(or 'option KEY=VALUE[,KEY=VALUE]' before the verdict)");
+      }
+      if (args[0] != kCorrect) e.bug = std::string(args[0]);
+      verdict = args[1];
+    }
+    if (verdict != kPass) {
+      std::vector<std::string_view> oracles = harness::OracleNames();
+      if (std::find(oracles.begin(), oracles.end(), verdict) == oracles.end()) {
+        return ErrorAt(line_no, fmt::format("unknown oracle '{}' (pass, {})", verdict, fmt::join(oracles, ", ")));
+      }
+      e.oracle = std::string(verdict);
     }
     for (const Expectation& other : scenario_.expectations) {
-      if (other.bug == e.bug) return ErrorAt(line_no, fmt::format("a second expectation for '{}'", args[0]));
+      if (other.bug == e.bug && other.options == e.options) {
+        return ErrorAt(line_no, fmt::format("a second expectation for '{}'", e.RunName()));
+      }
     }
     scenario_.expectations.push_back(std::move(e));
     expectation_lines_.push_back(line_no);
+    return {};
+  }
+
+  // "strict=on,keep=on": each KEY=VALUE once; not "bugs" (a switch is
+  // expected with 'expect BUG', one per run). Whether the engine takes them
+  // is checked once the workload is known.
+  Status OptionList(std::string_view list, size_t line_no, std::map<std::string, std::string>& out) {
+    for (std::string_view item : SplitWords(list, ",")) {
+      size_t eq = item.find('=');
+      std::string_view key = item.substr(0, eq);
+      std::string_view value = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+      if (eq == std::string_view::npos || key.empty() || value.empty()) {
+        return ErrorAt(line_no, fmt::format("expect option: '{}' is not KEY=VALUE", item));
+      }
+      if (key == "bugs") {
+        return ErrorAt(line_no,
+                       "expect option: 'bugs' is not an option here: expect a known-bug switch with 'expect BUG'");
+      }
+      if (!out.emplace(std::string(key), std::string(value)).second) {
+        return ErrorAt(line_no, fmt::format("expect option: '{}' twice", key));
+      }
+    }
+    if (out.empty()) return ErrorAt(line_no, "expect option: no KEY=VALUE");
     return {};
   }
 
@@ -259,7 +304,8 @@ class ScenarioParser {
   Status CheckWhole() {
     if (scenario_.title.empty()) return Error("no 'scenario TITLE' line");
     if (scenario_.expectations.empty()) {
-      return Error("no expectation: add 'expect correct pass' and 'expect BUG ORACLE' lines");
+      return Error(
+          "no expectation: add 'expect correct pass' and 'expect BUG ORACLE' or 'expect option KEY=VALUE ORACLE' lines");
     }
     const harness::Workload& w = scenario_.workload;
     if (w.options.contains("bugs")) {
@@ -267,12 +313,26 @@ class ScenarioParser {
     }
     const std::vector<std::string> bugs = harness::KnownBugNames(w.engine);
     for (size_t i = 0; i < scenario_.expectations.size(); ++i) {
-      const std::string& bug = scenario_.expectations[i].bug;
-      if (bug.empty()) continue;
-      if (std::find(bugs.begin(), bugs.end(), bug) == bugs.end()) {
-        return ErrorAt(expectation_lines_[i],
-                       fmt::format("'{}' is no known-bug switch of engine {} (correct, {})", bug, w.engine,
-                                   fmt::join(bugs, ", ")));
+      const Expectation& e = scenario_.expectations[i];
+      if (!e.bug.empty() && std::find(bugs.begin(), bugs.end(), e.bug) == bugs.end()) {
+        std::vector<std::string> choices{std::string(kCorrect)};
+        choices.insert(choices.end(), bugs.begin(), bugs.end());
+        choices.push_back(fmt::format("{} KEY=VALUE", kOption));
+        return ErrorAt(expectation_lines_[i], fmt::format("'{}' is no known-bug switch of engine {} ({})", e.bug,
+                                                          w.engine, fmt::join(choices, ", ")));
+      }
+      if (e.options.empty()) continue;
+      for (const auto& option : e.options) {
+        auto set = w.options.find(option.first);
+        if (set != w.options.end()) {
+          return ErrorAt(expectation_lines_[i],
+                         fmt::format("expect option: the workload sets option '{}' already (to '{}'); "
+                                     "set it in one place",
+                                     set->first, set->second));
+        }
+      }
+      if (Status s = harness::ValidateEngineConfig(harness::EngineConfigOf(WithOptions(w, e))); !s.ok()) {
+        return ErrorAt(expectation_lines_[i], fmt::format("expect option: {}", s.message()));
       }
     }
     if (Status s = harness::ValidateEngineConfig(harness::EngineConfigOf(w)); !s.ok()) {
@@ -304,9 +364,20 @@ std::string Counts(const harness::ExploreReport& report) {
 
 }  // namespace
 
+std::string Expectation::RunName() const {
+  std::vector<std::string> parts;
+  if (!bug.empty()) parts.push_back(bug);
+  if (!options.empty()) {
+    std::vector<std::string> kvs;
+    for (const auto& [key, value] : options) kvs.push_back(fmt::format("{}={}", key, value));
+    parts.push_back(fmt::format("{} {}", kOption, fmt::join(kvs, ",")));
+  }
+  if (parts.empty()) return std::string(kCorrect);
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
 std::string Expectation::ToString() const {
-  return fmt::format("{}: {}", bug.empty() ? kCorrect : std::string_view(bug),
-                     oracle.empty() ? kPass : std::string_view(oracle));
+  return fmt::format("{}: {}", RunName(), oracle.empty() ? kPass : std::string_view(oracle));
 }
 
 Result<Scenario> Scenario::Parse(std::string_view text, std::string name) {
@@ -317,8 +388,7 @@ Result<Scenario> Scenario::Parse(std::string_view text, std::string name) {
 Result<std::vector<ScenarioOutcome>> RunScenario(const Scenario& scenario) {
   std::vector<ScenarioOutcome> outcomes;
   for (const Expectation& expected : scenario.expectations) {
-    harness::Workload workload = scenario.workload;
-    if (!expected.bug.empty()) workload.options["bugs"] = expected.bug;
+    const harness::Workload workload = WithOptions(scenario.workload, expected);
     harness::ExploreOptions options = scenario.explore;
     // Any finding settles an expected oracle; an expected pass needs them all
     // counted, so a failure is reported with everything it hit.

@@ -10,6 +10,7 @@
 //   note etcd before v3.1 (#6368) did not fsync it.
 //   expect correct pass
 //   expect no_dir_fsync_after_cut durability
+//   expect option strict=on pass          (engine options set for this run)
 //   crash op=7 call=dirsync path=/wal     (CrashPointFilter; "crash end" for the end only)
 //   models strict prefix subset
 //   fault datasync *.wal nth=3 errno=EIO  (FaultPlan rule lines, any number)
@@ -22,11 +23,14 @@
 //
 // Running a scenario explores the workload over the chosen crash points and
 // models (every image, no sampling bound unless `limit N` says so), once per
-// expectation: with no switch for "correct", with the named switch otherwise.
+// expectation: with no switch for "correct" (the workload as written: for
+// tdengine, its faithful default), with the named switch, or with the named
+// engine options set on top of the workload's ("option strict=on,keep=on").
 // "pass" means no finding; an oracle name means at least one finding, and the
 // first finding's oracle is that one.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,9 +44,16 @@
 namespace walcrash::scenarios {
 
 struct Expectation {
-  std::string bug;     // "" = the correct engine; else a KnownBugs name
+  std::string bug;     // "" = no known-bug switch; else a KnownBugs name
+  // Engine options set for this run (`expect option K=V[,K=V]`), on top of
+  // the workload's; never "bugs" and never a key the workload sets. Empty
+  // with an empty bug: the correct engine ("correct").
+  std::map<std::string, std::string> options;
   std::string oracle;  // "" = pass (no finding)
-  std::string ToString() const;  // "correct: pass", "no_dir_fsync_after_cut: durability"
+  // "correct: pass", "no_dir_fsync_after_cut: durability",
+  // "option keep=on,strict=on: pass" (keys in order).
+  std::string ToString() const;
+  std::string RunName() const;  // the part before ": "
 };
 
 struct Scenario {

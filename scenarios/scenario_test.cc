@@ -1,5 +1,6 @@
 // The scenario format: what each directive sets, and that every mistake is
 // rejected with its line number and the reason.
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -134,6 +135,86 @@ TEST(ScenarioParse, ExpectationsAreRequiredAndChecked) {
   EXPECT_NE(e.find("two words"), std::string::npos) << e;
 }
 
+const char* const kTdengineWorkload =
+    "engine tdengine\n"
+    "policy level=fsync period=10\n"
+    "create\n"
+    "save entries=2 size=100\n"
+    "tick\n"
+    "save entries=1 size=100\n";
+
+std::string WithTdengine(const std::string& directives) { return directives + kTdengineWorkload; }
+
+TEST(ScenarioParse, ReadsOptionExpectations) {
+  auto s = Scenario::Parse(WithTdengine("scenario t\n"
+                                        "expect correct durability\n"
+                                        "expect option strict=on pass   # the fixed engine\n"
+                                        "expect option strict=on,keep=on pass\n"),
+                           "t");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->expectations.size(), 3u);
+  EXPECT_EQ(s->expectations[0].ToString(), "correct: durability");
+  EXPECT_TRUE(s->expectations[0].options.empty());
+  const Expectation& strict = s->expectations[1];
+  EXPECT_EQ(strict.bug, "");
+  EXPECT_EQ(strict.options, (std::map<std::string, std::string>{{"strict", "on"}}));
+  EXPECT_EQ(strict.oracle, "");
+  EXPECT_EQ(strict.ToString(), "option strict=on: pass");
+  EXPECT_EQ(strict.RunName(), "option strict=on");
+  // Keys in order, whatever order the file gives them in.
+  EXPECT_EQ(s->expectations[2].options,
+            (std::map<std::string, std::string>{{"keep", "on"}, {"strict", "on"}}));
+  EXPECT_EQ(s->expectations[2].ToString(), "option keep=on,strict=on: pass");
+  // The workload itself is untouched: the options are the expectation's.
+  EXPECT_FALSE(s->workload.options.contains("strict"));
+}
+
+TEST(ScenarioParse, OptionExpectationsAreChecked) {
+  struct Case {
+    std::string line;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"expect option pass", "'expect option' takes KEY=VALUE"},
+      {"expect option strict=on", "'expect option' takes KEY=VALUE"},
+      {"expect option strict=on keep=on pass", "'expect option' takes KEY=VALUE"},
+      {"expect option strict pass", "'strict' is not KEY=VALUE"},
+      {"expect option =on pass", "'=on' is not KEY=VALUE"},
+      {"expect option strict= pass", "'strict=' is not KEY=VALUE"},
+      {"expect option , pass", "no KEY=VALUE"},
+      {"expect option strict=on,strict=off pass", "'strict' twice"},
+      {"expect option bugs=ack_before_fsync durability", "'bugs' is not an option here"},
+      {"expect option strict=on maybe", "unknown oracle 'maybe'"},
+      // The engine's own checks, with the expectation's line.
+      {"expect option strict=maybe pass", "'maybe' is not on or off"},
+      {"expect option colour=blue pass", "no option 'colour'"},
+  };
+  for (const Case& c : cases) {
+    std::string e = ParseError(WithTdengine("scenario t\n" + c.line + "\n"));
+    EXPECT_NE(e.find("line 2"), std::string::npos) << c.line << " -> " << e;
+    EXPECT_NE(e.find(c.says), std::string::npos) << c.line << " -> " << e;
+  }
+  // One expectation per run: the same options twice, in any order.
+  std::string e = ParseError(WithTdengine("scenario t\nexpect option keep=on,strict=on pass\n"
+                                          "expect option strict=on,keep=on durability\n"));
+  EXPECT_NE(e.find("line 3"), std::string::npos) << e;
+  EXPECT_NE(e.find("a second expectation for 'option keep=on,strict=on'"), std::string::npos) << e;
+  // An option the workload sets already.
+  e = ParseError("scenario t\nexpect option keep=off pass\nengine tdengine\noption keep on\ncreate\n");
+  EXPECT_NE(e.find("line 2"), std::string::npos) << e;
+  EXPECT_NE(e.find("the workload sets option 'keep' already"), std::string::npos) << e;
+  // An option of another engine.
+  e = ParseError(WithWorkload("scenario t\nexpect correct pass\nexpect option strict=on pass\n"));
+  EXPECT_NE(e.find("line 3"), std::string::npos) << e;
+  EXPECT_NE(e.find("strict"), std::string::npos) << e;
+  // tdengine has no known-bug switch.
+  e = ParseError(WithTdengine("scenario t\nexpect ack_before_fsync durability\n"));
+  EXPECT_NE(e.find("line 2"), std::string::npos) << e;
+  EXPECT_NE(e.find("'ack_before_fsync' is no known-bug switch of engine tdengine (correct, option KEY=VALUE)"),
+            std::string::npos)
+      << e;
+}
+
 TEST(ScenarioParse, BugsInTheWorkloadAreRejected) {
   std::string e = ParseError("scenario t\nexpect correct pass\noption bugs ack_before_fsync\ncreate\n");
   EXPECT_NE(e.find("option bugs"), std::string::npos) << e;
@@ -216,6 +297,48 @@ TEST(RunScenario, JudgesEachExpectation) {
   EXPECT_EQ((*outcomes)[1].reproducer->workload.options.at("bugs"), "ack_before_fsync");
   EXPECT_FALSE((*outcomes)[2].met) << (*outcomes)[2].detail;
   EXPECT_NE((*outcomes)[2].detail.find("no finding"), std::string::npos) << (*outcomes)[2].detail;
+}
+
+// The options are set for their run only: the faithful engine claims what
+// the failed fsync dropped, strict=on refuses op 4 instead, and an
+// expectation that strict=on finds it is not met.
+TEST(RunScenario, SetsTheOptionsOfEachExpectation) {
+  auto s = Scenario::Parse(WithTdengine("scenario t\n"
+                                        "expect correct durability\n"
+                                        "expect option strict=on pass\n"
+                                        "expect option strict=on,renew-bytes=64 durability\n"
+                                        "fault sync */wal1 nth=1 errno=EIO\n"
+                                        "crash op=4\n"),
+                           "t");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto outcomes = RunScenario(*s);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  ASSERT_EQ(outcomes->size(), 3u);
+  EXPECT_TRUE((*outcomes)[0].met) << (*outcomes)[0].detail;
+  ASSERT_TRUE((*outcomes)[0].reproducer.has_value());
+  EXPECT_FALSE((*outcomes)[0].reproducer->workload.options.contains("strict"));
+  EXPECT_TRUE((*outcomes)[1].met) << (*outcomes)[1].detail;
+  EXPECT_FALSE((*outcomes)[2].met) << (*outcomes)[2].detail;
+  EXPECT_EQ((*outcomes)[2].expected.ToString(), "option renew-bytes=64,strict=on: durability");
+}
+
+// A finding's reproducer carries the options, so it replays on its own.
+TEST(RunScenario, AReproducerCarriesTheExpectationsOptions) {
+  auto s = Scenario::Parse("scenario t\n"
+                           "expect option keep=on write-after-recovery\n"
+                           "crash end\n"
+                           "engine tdengine\n"
+                           "policy level=write\n"
+                           "create\n"
+                           "save entries=1 size=100\n",
+                           "t");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto outcomes = RunScenario(*s);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  ASSERT_EQ(outcomes->size(), 1u);
+  EXPECT_TRUE((*outcomes)[0].met) << (*outcomes)[0].detail;
+  ASSERT_TRUE((*outcomes)[0].reproducer.has_value());
+  EXPECT_EQ((*outcomes)[0].reproducer->workload.options.at("keep"), "on");
 }
 
 TEST(RunScenario, AFindingByAnotherOracleIsNotMet) {

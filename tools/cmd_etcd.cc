@@ -1,10 +1,14 @@
 // The commands on etcd WAL directories (the engine in engine/etcd/), on the
 // real filesystem (PosixVfs):
 //
-//   inspect DIR [--snapshot-index I --snapshot-term T] [--mode read|write] [--json] [--entries]
+//   inspect DIR [--engine etcd] [--snapshot-index I --snapshot-term T] [--mode read|write] [--json] [--entries]
+//   inspect DIR --engine tdengine [--strict] [--json] [--entries]
 //       What etcd's ReadAll returns. --json prints one object in the schema
 //       of an expected.json "reads" element (inspect_json.h). --mode write
-//       opens a copy (the directory is never changed).
+//       opens a copy (the directory is never changed). With --engine
+//       tdengine [--strict]: what TDengine's walRestore replays
+//       (cmd_tdengine.h); --strict, --snapshot-* and --mode write belong to
+//       one engine each (a usage error with the other).
 //   dump DIR
 //       Every record of every *.wal segment, in name order, like
 //       etcd-dump-logs: offset, type, data length, CRC and whether the CRC
@@ -41,8 +45,10 @@
 #include "engine/etcd/wal_name.h"
 #include "engine/etcd/walpb.h"
 #include "tools/base64.h"
+#include "tools/cmd_tdengine.h"
 #include "tools/commands.h"
 #include "tools/inspect_json.h"
+#include "tools/wal_dir_check.h"
 #include "tools/write_json.h"
 #include "vfs/posix_vfs.h"
 #include "vfs/vfs.h"
@@ -54,36 +60,6 @@ namespace {
 void PrintError(std::string_view command, std::string_view message) {
   std::fflush(stdout);
   fmt::print(stderr, "walcrash {}: {}\n", command, message);
-}
-
-// The directory a command reads: it must exist, be a directory and be
-// listable. A message naming what is wrong, and where, when not.
-Status CheckWalDir(vfs::Vfs& vfs, const std::string& dir) {
-  auto info = vfs.Stat(dir);
-  if (!info.ok()) {
-    const Status& s = info.error();
-    if (s.code() == Code::kNotFound) return Status(Code::kNotFound, dir, fmt::format("{}: no such directory", dir));
-    if (s.code() == Code::kNotDirectory) {
-      return Status(Code::kNotDirectory, dir, fmt::format("{}: a parent of it is not a directory", dir));
-    }
-    if (s.code() == Code::kPermissionDenied) {
-      return Status(Code::kPermissionDenied, dir, fmt::format("{}: permission denied (stat)", dir));
-    }
-    return s;
-  }
-  if (info->kind != vfs::FileKind::kDirectory) {
-    return Status(Code::kNotDirectory, dir,
-                  fmt::format("{}: not a directory (a {}; give the WAL directory, which holds the *.wal segments)",
-                              dir, vfs::FileKindName(info->kind)));
-  }
-  auto names = vfs.List(dir);
-  if (!names.ok()) {
-    if (names.error().code() == Code::kPermissionDenied) {
-      return Status(Code::kPermissionDenied, dir, fmt::format("{}: permission denied (cannot list it)", dir));
-    }
-    return names.error();
-  }
-  return {};
 }
 
 std::string Printable(std::string_view bytes, size_t max_chars = 48) {
@@ -102,6 +78,8 @@ std::string SnapshotText(uint64_t index, uint64_t term) { return fmt::format("{{
 
 struct InspectOptions {
   std::string dir;
+  std::string engine = "etcd";
+  bool strict = false;  // tdengine only
   uint64_t snapshot_index = 0;
   uint64_t snapshot_term = 0;
   std::string mode = "read";
@@ -165,6 +143,33 @@ int RunInspect(const InspectOptions& o) {
     PrintReadSummary(o, *report);
   }
   return report->error.ok() ? kExitOk : kExitProblem;
+}
+
+// `inspect` with --engine: etcd's (RunInspect) or TDengine's (cmd_tdengine.h),
+// after rejecting the options of the other engine (usage errors).
+int RunInspectCommand(const InspectOptions& o, const CLI::App& cmd) {
+  if (o.engine == "tdengine") {
+    for (const char* name : {"--snapshot-index", "--snapshot-term"}) {
+      if (cmd.count(name) > 0) {
+        PrintError("inspect", fmt::format("{} is an etcd option (the snapshot etcd opens at); TDengine's WAL has "
+                                          "no snapshot to give (drop it, or use --engine etcd)",
+                                          name));
+        return kExitUsage;
+      }
+    }
+    if (o.mode == "write") {
+      PrintError("inspect", "--mode write is an etcd option (wal.Open on a copy); --engine tdengine always "
+                            "restores a copy, as a restarting vnode would (drop it, or use --engine etcd)");
+      return kExitUsage;
+    }
+    return RunTdengineInspect(TdengineInspectOptions{o.dir, o.strict, o.json, o.entries});
+  }
+  if (o.strict) {
+    PrintError("inspect", "--strict is a TDengine option (the strict engine's restore); give --engine tdengine, "
+                          "or drop it (etcd's reader has no strict mode)");
+    return kExitUsage;
+  }
+  return RunInspect(o);
 }
 
 // --- dump -----------------------------------------------------------------------------
@@ -553,15 +558,21 @@ void AddEtcdCommands(CLI::App& app, std::vector<Command>& commands) {
     CLI::App* cmd = app.add_subcommand(
         "inspect",
         "What etcd's ReadAll returns for an etcd WAL directory: metadata, hard state, entries, error.\n"
-        "--mode write opens a copy, as a restarting etcd server would (DIR is never changed)");
-    cmd->add_option("DIR", o->dir, "The WAL directory (holds the *.wal segments)")->required();
+        "--mode write opens a copy, as a restarting etcd server would (DIR is never changed).\n"
+        "--engine tdengine: what TDengine's walRestore replays from DIR (run on an in-memory copy)");
+    cmd->add_option("DIR", o->dir, "The WAL directory (holds the *.wal segments, or TDengine's wal<id> files)")
+        ->required();
+    cmd->add_option("--engine", o->engine, "Whose WAL DIR holds: etcd or tdengine")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"etcd", "tdengine"}));
     AddSnapshotOptions(cmd, o->snapshot_index, o->snapshot_term);
-    cmd->add_option("--mode", o->mode, "read (wal.OpenForRead) or write (wal.Open, on a copy)")
+    cmd->add_option("--mode", o->mode, "read (wal.OpenForRead) or write (wal.Open, on a copy); etcd only")
         ->capture_default_str()
         ->check(CLI::IsMember({"read", "write"}));
+    cmd->add_flag("--strict", o->strict, "tdengine only: restore with the strict engine (wal.h), not TDengine's");
     cmd->add_flag("--json", o->json, "Print one JSON object in the schema of an expected.json \"reads\" element");
     cmd->add_flag("--entries", o->entries, "Also list every entry (without --json)");
-    commands.push_back({cmd, [o] { return RunInspect(*o); }});
+    commands.push_back({cmd, [o, cmd] { return RunInspectCommand(*o, *cmd); }});
   }
   {
     auto dir = std::make_shared<std::string>();

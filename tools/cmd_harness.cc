@@ -1,6 +1,7 @@
 // The crash-consistency harness from the command line:
 //
-//   explore [--engine etcd] [--workload FILE | --seed N --ops K] [--model M ...] [--bug NAME ...]
+//   explore [--engine etcd|tdengine] [--workload FILE | --seed N --ops K] [--model M ...] [--bug NAME ...]
+//           [--option KEY=VALUE ...]
 //           [--budget SECONDS] [--json REPORT] [--out DIR] [--every-sync] [--max-images N]
 //           [--samples N] [--faults FILE_OR_TEXT] [--media-faults] [--recovery-crashes]
 //           [--shard i/n] [--isolate] [--segment-size BYTES] [--no-minimize]
@@ -8,11 +9,15 @@
 //       checks every crash image against the oracles, writes one minimised
 //       reproducer per failing oracle to --out and replays each to be sure.
 //   replay FILE [--quiet] [--as auto|reproducer|scenario|fuzz] [--bug NAME ...]
+//          [--engine etcd|tdengine] [--option KEY=VALUE ...]
 //       A reproducer (JSON): replays it and says whether the verdict is the
 //       recorded one. A scenario file: runs it and checks its expectations.
 //       A fuzz_crash_schedule input (a crash file): resolves it into the case
-//       it stands for and replays that, with the same trace and verdict.
-//   fuzz-to-repro IN OUT [--bug NAME ...]
+//       it stands for and replays that, with the same trace and verdict; an
+//       input of fuzz_crash_schedule_tdengine with --engine tdengine (implied
+//       for a file under a fuzz_crash_schedule_tdengine directory), its
+//       options from --option or, as the target, $WALCRASH_FUZZ_TDENGINE_OPTIONS.
+//   fuzz-to-repro IN OUT [--bug NAME ...] [--engine etcd|tdengine] [--option KEY=VALUE ...]
 //       Writes the reproducer file a fuzz_crash_schedule input stands for.
 //   mutants [--budget SECONDS] [--cases N] [--json FILE] [--out DIR] [--quick]
 //       Every known-bug switch through the explorer and the RapidCheck state
@@ -441,6 +446,7 @@ struct ExploreCliOptions {
   bool isolate = false;
   uint64_t segment_size = 0;
   bool no_minimize = false;
+  std::vector<std::string> engine_options;  // KEY=VALUE
 
   // Which were given.
   CLI::Option* engine_opt = nullptr;
@@ -469,7 +475,7 @@ Result<ExplorePlan> PlanExplore(const ExploreCliOptions& o) {
   plan.bugs = SplitCommas(o.bugs);
   const std::string bugs = Join(plan.bugs, ",");
   const bool generated = o.seed_opt->count() > 0 || o.ops_opt->count() > 0;
-  harness::Campaign campaign = harness::DefaultCampaign(o.seed, bugs);
+  harness::Campaign campaign = harness::DefaultCampaign(o.seed, bugs, o.engine);
   plan.options = campaign.options;
   plan.options.media_faults = false;
   if (!o.workload_file.empty()) {
@@ -489,6 +495,7 @@ Result<ExplorePlan> PlanExplore(const ExploreCliOptions& o) {
     plan.description = fmt::format("workload {}", o.workload_file);
   } else if (generated) {
     harness::WorkloadProfile profile;
+    profile.engine = o.engine;
     profile.ops = o.ops;
     if (o.segment_size > 0) profile.segment_size_bytes = o.segment_size;
     Workload w = harness::GenerateWorkload(o.seed, profile);
@@ -506,7 +513,16 @@ Result<ExplorePlan> PlanExplore(const ExploreCliOptions& o) {
   WALCRASH_RETURN_IF_ERROR(CheckBugNames(plan.engine, plan.bugs));
   for (Workload& w : plan.workloads) {
     if (!plan.bugs.empty()) w.options["bugs"] = bugs;
-    if (o.segment_size_opt->count() > 0) w.options["segment-size"] = std::to_string(o.segment_size);
+    if (o.segment_size_opt->count() > 0) {
+      w.options[w.engine == "tdengine" ? "renew-bytes" : "segment-size"] = std::to_string(o.segment_size);
+    }
+    for (const std::string& kv : o.engine_options) {
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Status(Code::kInvalidArgument, "", fmt::format("--option {}: expected KEY=VALUE", kv));
+      }
+      w.options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     if (Status s = w.Validate(); !s.ok()) return Status(s.code(), "", fmt::format("the workload: {}", s.ToString()));
     harness::EngineConfig config;
     config.engine = w.engine;
@@ -744,23 +760,68 @@ struct ReplayCliOptions {
   bool quiet = false;
   std::string as = "auto";        // auto, reproducer, scenario, fuzz
   std::vector<std::string> bugs;  // fuzz inputs: the engine's switches (else $WALCRASH_FUZZ_BUGS)
+  std::string engine;             // fuzz inputs: "" etcd, unless the path says tdengine
+  std::vector<std::string> engine_options;  // fuzz inputs: KEY=VALUE (else the target's variable)
 };
 
-// The known-bug switches a fuzz input runs with: --bug, else the variable
-// the fuzz target reads, so that a crash file replays as it was found.
-std::string FuzzBugs(const std::vector<std::string>& bugs) {
+// The fuzz target directory whose inputs run the tdengine engine.
+constexpr std::string_view kTdengineScheduleTarget = "fuzz_crash_schedule_tdengine";
+
+// The engine a fuzz input runs on: --engine, else tdengine for a file under a
+// fuzz_crash_schedule_tdengine directory (its corpus, its saved findings),
+// else etcd.
+std::string FuzzEngine(const std::string& path, const std::string& engine) {
+  if (!engine.empty()) return engine;
+  for (std::filesystem::path p = std::filesystem::path(path).parent_path(); !p.empty() && p != p.parent_path();
+       p = p.parent_path()) {
+    if (p.filename() == kTdengineScheduleTarget) return "tdengine";
+  }
+  return "etcd";
+}
+
+// The known-bug switches a fuzz input runs with: --bug, else (etcd) the
+// variable the fuzz target reads, so that a crash file replays as it was found.
+std::string FuzzBugs(const std::string& engine, const std::vector<std::string>& bugs) {
   if (!bugs.empty()) return Join(SplitCommas(bugs), ",");
+  if (engine != "etcd") return std::string();  // fuzz_crash_schedule_tdengine does not read the variable
   const char* env = std::getenv("WALCRASH_FUZZ_BUGS");
   return env == nullptr || std::string_view(env) == "none" ? std::string() : std::string(env);
+}
+
+// The further engine options: --option, else (tdengine) the variable
+// fuzz_crash_schedule_tdengine reads.
+Result<std::map<std::string, std::string>> FuzzEngineOptions(const std::string& engine,
+                                                             const std::vector<std::string>& given) {
+  if (!given.empty()) {
+    auto parsed = harness::ParseEngineOptions(Join(given, ","));
+    if (!parsed.ok()) return Status(Code::kInvalidArgument, "", fmt::format("--option: {}", parsed.status().message()));
+    return parsed;
+  }
+  if (engine != "tdengine") return std::map<std::string, std::string>();
+  const char* env = std::getenv("WALCRASH_FUZZ_TDENGINE_OPTIONS");
+  auto parsed = harness::ParseEngineOptions(env == nullptr ? "" : env);
+  if (!parsed.ok()) {
+    return Status(Code::kInvalidArgument, "",
+                  fmt::format("WALCRASH_FUZZ_TDENGINE_OPTIONS={}: {}", env, parsed.status().message()));
+  }
+  return parsed;
 }
 
 // A fuzz_crash_schedule input (harness/crash_schedule.h), resolved into the
 // reproducer it stands for (verdict included). Errors name the file.
 Result<Reproducer> ReproducerOfFuzzInput(const std::string& path, const std::string& bytes,
-                                         const std::vector<std::string>& bug_options) {
+                                         const std::vector<std::string>& bug_options, const std::string& engine,
+                                         const std::vector<std::string>& engine_options) {
   harness::CrashScheduleOptions options;
-  options.bugs = FuzzBugs(bug_options);
+  options.engine = FuzzEngine(path, engine);
+  const std::vector<std::string> engines = harness::EngineNames();
+  if (std::find(engines.begin(), engines.end(), options.engine) == engines.end()) {
+    return Status(Code::kInvalidArgument, "",
+                  fmt::format("--engine {}: no such engine (built in: {})", options.engine, Join(engines, ", ")));
+  }
+  options.bugs = FuzzBugs(options.engine, bug_options);
   WALCRASH_RETURN_IF_ERROR(CheckBugNames(options.engine, SplitCommas({options.bugs})));
+  WALCRASH_ASSIGN_OR_RETURN(options.engine_options, FuzzEngineOptions(options.engine, engine_options));
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   auto resolved = harness::ResolveCrashSchedule(harness::DecodeCrashSchedule({data, bytes.size()}, options));
   if (!resolved.ok()) {
@@ -776,7 +837,8 @@ bool NamedLikeAFuzzInput(const std::string& path) {
   for (std::string_view prefix : {"crash-", "timeout-", "oom-", "leak-", "slow-unit-", "seed-"}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
-  return p.parent_path().filename() == "fuzz_crash_schedule";
+  const std::string dir = p.parent_path().filename().string();
+  return dir == "fuzz_crash_schedule" || dir == kTdengineScheduleTarget;
 }
 
 // True when the bytes hold control characters no text file has (binary data).
@@ -797,11 +859,20 @@ int ReplayAndPrint(const ReplayCliOptions& o, const Reproducer& r, bool recorded
     return kExitProblem;
   }
   if (!o.quiet) {
-    fmt::print("{} {}\n", recorded ? "Reproducer" : "Fuzz input (fuzz_crash_schedule)", o.file);
-    if (!recorded) {
+    const bool etcd = r.workload.engine == "etcd";
+    fmt::print("{} {}\n", recorded ? "Reproducer" : etcd ? "Fuzz input (fuzz_crash_schedule)"
+                                                         : fmt::format("Fuzz input ({})", kTdengineScheduleTarget),
+               o.file);
+    if (!recorded && etcd) {
       auto bugs = r.workload.options.find("bugs");
       fmt::print("  engine {} with {}\n", r.workload.engine,
                  bugs == r.workload.options.end() ? std::string("no known-bug switch") : "switches " + bugs->second);
+    } else if (!recorded) {
+      std::vector<std::string> options;
+      for (const auto& [key, value] : r.workload.options) options.push_back(fmt::format("{}={}", key, value));
+      fmt::print("  engine {} with options {}\n", r.workload.engine, Join(options, " "));
+    }
+    if (!recorded) {
       fmt::print("  workload:\n");
       const std::string workload = r.workload.ToText();
       for (std::string_view line : SplitLines(workload)) fmt::print("    {}\n", line);
@@ -855,7 +926,7 @@ int ReplayReproducer(const ReplayCliOptions& o, const std::string& text) {
 }
 
 int ReplayFuzzInput(const ReplayCliOptions& o, const std::string& bytes) {
-  auto reproducer = ReproducerOfFuzzInput(o.file, bytes, o.bugs);
+  auto reproducer = ReproducerOfFuzzInput(o.file, bytes, o.bugs, o.engine, o.engine_options);
   if (!reproducer.ok()) {
     PrintError("replay", reproducer.error().message());
     return kExitProblem;
@@ -909,12 +980,13 @@ int RunReplay(const ReplayCliOptions& o) {
   if (o.as == "scenario") return ReplayScenario(o);
   if (o.as == "fuzz") return ReplayFuzzInput(o, *text);
   // auto: JSON is a reproducer; files named as libFuzzer names what it saves
-  // (or in a fuzz_crash_schedule directory) are fuzz inputs; other text is a
+  // (or in a fuzz_crash_schedule[_tdengine] directory) are fuzz inputs; other text is a
   // scenario. Other binary data is an error, not a guess: any bytes decode
   // as a fuzz input, so a damaged reproducer would otherwise "replay".
   size_t first = text->find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (*text)[first] == '{' && json::accept(*text)) return ReplayReproducer(o, *text);
-  if (NamedLikeAFuzzInput(o.file)) return ReplayFuzzInput(o, *text);
+  // --engine and --option are for fuzz inputs only: they say what this is.
+  if (NamedLikeAFuzzInput(o.file) || !o.engine.empty() || !o.engine_options.empty()) return ReplayFuzzInput(o, *text);
   if (first != std::string::npos && (*text)[first] == '{') return ReplayReproducer(o, *text);
   if (LooksBinary(*text)) {
     PrintError("replay", fmt::format("{}: binary data, neither a reproducer (JSON) nor a scenario file (a "
@@ -931,6 +1003,8 @@ struct FuzzToReproCliOptions {
   std::string in;
   std::string out;
   std::vector<std::string> bugs;
+  std::string engine;
+  std::vector<std::string> engine_options;
 };
 
 int RunFuzzToRepro(const FuzzToReproCliOptions& o) {
@@ -943,7 +1017,7 @@ int RunFuzzToRepro(const FuzzToReproCliOptions& o) {
     PrintError("fuzz-to-repro", std::string(s.message()));
     return kExitUsage;
   }
-  auto reproducer = ReproducerOfFuzzInput(o.in, *bytes, o.bugs);
+  auto reproducer = ReproducerOfFuzzInput(o.in, *bytes, o.bugs, o.engine, o.engine_options);
   if (!reproducer.ok()) {
     PrintError("fuzz-to-repro", reproducer.error().message());
     return kExitUsage;
@@ -1186,6 +1260,8 @@ void AddHarnessCommands(CLI::App& app, std::vector<Command>& commands) {
   explore->add_option("--model", e.models, "Persistence model (repeatable): strict, prefix, subset or all")
       ->check(CLI::IsMember({"strict", "prefix", "subset", "all"}));
   explore->add_option("--bug", e.bugs, "Turn on a known-bug switch of the engine (repeatable, or comma-separated)");
+  explore->add_option("--option", e.engine_options,
+                      "An engine option KEY=VALUE (repeatable), e.g. strict=on or keep=on for tdengine");
   explore->add_option("--budget", e.budget, "Seconds for the whole run (0: none); the rest is left unexplored")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
@@ -1223,23 +1299,35 @@ void AddHarnessCommands(CLI::App& app, std::vector<Command>& commands) {
   replay->add_flag("--quiet", replay_ptr->quiet, "Print only the verdicts, not the replay text");
   replay->add_option("--as", replay_ptr->as,
                      "What FILE is; auto: JSON is a reproducer, libFuzzer's file names (crash-..., or a file in\n"
-                     "a fuzz_crash_schedule directory) are fuzz inputs, other text is a scenario")
+                     "a fuzz_crash_schedule[_tdengine] directory) are fuzz inputs, other text is a scenario")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "reproducer", "scenario", "fuzz"}));
   replay->add_option("--bug", replay_ptr->bugs,
                      "A fuzz input: run the engine with this known-bug switch (repeatable; default: $WALCRASH_FUZZ_BUGS)");
+  replay->add_option("--engine", replay_ptr->engine,
+                     "A fuzz input: the engine it runs on (default: etcd; tdengine for a file under a\n"
+                     "fuzz_crash_schedule_tdengine directory)");
+  replay->add_option("--option", replay_ptr->engine_options,
+                     "A fuzz input: an engine option KEY=VALUE (repeatable), e.g. strict=on for tdengine\n"
+                     "(default: $WALCRASH_FUZZ_TDENGINE_OPTIONS for tdengine)");
   commands.push_back({replay, [replay_ptr] { return RunReplay(*replay_ptr); }});
 
   // --- fuzz-to-repro
   auto f2r_ptr = std::make_shared<FuzzToReproCliOptions>();
   CLI::App* f2r = app.add_subcommand(
       "fuzz-to-repro",
-      "Turn a fuzz_crash_schedule input (a crash file, a corpus entry) into a reproducer file (JSON) with\n"
-      "its verdict. Exit 0 written, 1 cannot write, 2 usage (IN unreadable, unknown switch)");
+      "Turn a fuzz_crash_schedule(_tdengine) input (a crash file, a corpus entry) into a reproducer file\n"
+      "(JSON) with its verdict. Exit 0 written, 1 cannot write, 2 usage (IN unreadable, unknown switch)");
   f2r->add_option("IN", f2r_ptr->in, "The fuzz input")->required();
   f2r->add_option("OUT", f2r_ptr->out, "The reproducer file to write")->required();
   f2r->add_option("--bug", f2r_ptr->bugs,
                   "Run the engine with this known-bug switch (repeatable; default: $WALCRASH_FUZZ_BUGS)");
+  f2r->add_option("--engine", f2r_ptr->engine,
+                  "The engine the input runs on (default: etcd; tdengine for a file under a\n"
+                  "fuzz_crash_schedule_tdengine directory)");
+  f2r->add_option("--option", f2r_ptr->engine_options,
+                  "An engine option KEY=VALUE (repeatable), e.g. strict=on for tdengine\n"
+                  "(default: $WALCRASH_FUZZ_TDENGINE_OPTIONS for tdengine)");
   commands.push_back({f2r, [f2r_ptr] { return RunFuzzToRepro(*f2r_ptr); }});
 
   // --- mutants

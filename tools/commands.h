@@ -1,6 +1,8 @@
 // The walcrash subcommands, one file per group:
 //   cmd_demo.cc   vfs-demo
 //   cmd_etcd.cc   inspect, dump, verify, repair, write (etcd's WAL)
+//   cmd_tdengine.cc inspect --engine tdengine (TDengine's WAL; cmd_tdengine.h),
+//                 run by cmd_etcd.cc's inspect
 //   cmd_harness.cc explore, replay, mutants (the crash-consistency harness)
 // Each group adds its subcommands to the app and a runner for each; main
 // parses once and runs the runner of the subcommand that was given.

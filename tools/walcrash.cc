@@ -2,7 +2,9 @@
 //
 //   walcrash vfs-demo [--model strict|prefix|subset|all] [--max-images N]
 //                     [--sector-size BYTES] [--faults FILE_OR_TEXT]
-//   walcrash inspect DIR [--snapshot-index I --snapshot-term T] [--mode read|write] [--json] [--entries]
+//   walcrash inspect DIR [--engine etcd] [--snapshot-index I --snapshot-term T] [--mode read|write]
+//                    [--json] [--entries]
+//   walcrash inspect DIR --engine tdengine [--strict] [--json] [--entries]
 //   walcrash dump DIR
 //   walcrash verify DIR [--snapshot-index I --snapshot-term T]
 //   walcrash repair DIR
@@ -18,7 +20,8 @@
 //   walcrash --version
 //
 // The commands live in one file per group (commands.h): cmd_demo.cc holds
-// vfs-demo, cmd_etcd.cc the commands on etcd WAL directories, cmd_harness.cc
+// vfs-demo, cmd_etcd.cc the commands on etcd WAL directories (and inspect's
+// --engine tdengine, which runs cmd_tdengine.cc's), cmd_harness.cc
 // the crash-consistency harness (explore, replay, fuzz-to-repro, mutants).
 //
 // Exit codes: 0 ok, 1 the WAL or the input has a problem (reported; for

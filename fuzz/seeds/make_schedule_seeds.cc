@@ -1,17 +1,23 @@
-// fuzz_make_schedule_seeds OUTDIR [COUNT]
+// fuzz_make_schedule_seeds [--engine etcd|tdengine] OUTDIR [COUNT]
 //
-// Writes the seed corpus of fuzz_crash_schedule: COUNT (default 48) crash
-// schedules built from the harness's seeded workload generator (the same
-// workloads `walcrash explore` runs, cut to the format's 64 operations),
-// spread over the three persistence models, both sector sizes, every
-// starting policy, a fault plan in one of four, a media fault in one of four
-// strict ones, and crash points over the whole run. Deterministic: the same
-// COUNT gives the same files, named by a hash of their bytes.
+// Writes the seed corpus of fuzz_crash_schedule (--engine etcd, the default)
+// or of fuzz_crash_schedule_tdengine (--engine tdengine): COUNT (default 48)
+// crash schedules built from the harness's seeded workload generator (the
+// same workloads `walcrash explore --engine E` runs, cut to the format's 64
+// operations; for tdengine, with no overwrite or snapshot), spread over the
+// three persistence models, both sector sizes, every starting policy, a fault
+// plan in one of four, a media fault in one of four strict ones, and crash
+// points over the whole run; etcd's segment sizes 1 to 8 KiB, tdengine's
+// renew-bytes 512 B to 8 KiB or never. Deterministic: the same engine and
+// COUNT give the same files, named by a hash of their bytes (the etcd corpus
+// is the one this generator wrote before it knew tdengine).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -29,12 +35,22 @@ uint64_t HashBytes(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: %s OUTDIR [COUNT]\n", argv[0]);
+  std::string engine = "etcd";
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--engine" && i + 1 < argc) {
+      engine = argv[++i];
+    } else {
+      args.emplace_back(argv[i]);
+    }
+  }
+  if (args.empty() || args.size() > 2 || (engine != "etcd" && engine != "tdengine")) {
+    std::fprintf(stderr, "usage: %s [--engine etcd|tdengine] OUTDIR [COUNT]\n", argv[0]);
     return 2;
   }
-  const std::filesystem::path out = argv[1];
-  const unsigned long count = argc == 3 ? std::strtoul(argv[2], nullptr, 10) : 48;
+  const bool tdengine = engine == "tdengine";
+  const std::filesystem::path out = args[0];
+  const unsigned long count = args.size() == 2 ? std::strtoul(args[1].c_str(), nullptr, 10) : 48;
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) {
@@ -43,11 +59,13 @@ int main(int argc, char** argv) {
   }
   using walcrash::harness::CrashSchedule;
   for (unsigned long i = 0; i < count; ++i) {
-    uint64_t rng = 0x5eed0000 + i;
+    uint64_t rng = (tdengine ? 0x7d000000 : 0x5eed0000) + i;
     walcrash::harness::WorkloadProfile profile;
+    profile.engine = engine;
     profile.ops = 12 + walcrash::SplitMix64(rng) % 40;
     profile.max_entry_bytes = 2040;
-    profile.segment_size_bytes = uint64_t{1024} << (i % 4);
+    // etcd: the segment size; tdengine: renew-bytes (0: never renew on size).
+    profile.segment_size_bytes = tdengine ? (i % 6 == 5 ? 0 : uint64_t{512} << (i % 6)) : uint64_t{1024} << (i % 4);
     CrashSchedule s;
     s.workload = walcrash::harness::GenerateWorkload(walcrash::SplitMix64(rng), profile);
     // The format has no nolog level: keep the generator's other policies.

@@ -1,0 +1,10 @@
+#include "harness/engine_traits.h"
+
+namespace walcrash::harness {
+
+EngineTraits TraitsOf(std::string_view engine) {
+  if (engine == "tdengine") return EngineTraits{false, false, false, false};
+  return EngineTraits{};
+}
+
+}  // namespace walcrash::harness
