@@ -3,7 +3,7 @@
 namespace walcrash::harness {
 
 EngineTraits TraitsOf(std::string_view engine) {
-  if (engine == "tdengine") return EngineTraits{false, false, false, false};
+  if (engine == "tdengine") return EngineTraits{false, false, false, false, true};
   return EngineTraits{};
 }
 

@@ -17,6 +17,9 @@ struct EngineTraits {
   bool metadata = true;    // Create's metadata
   bool snapshots = true;   // snapshot records
   bool overwrite = true;   // entries that replace a suffix of the log
+  // The WAL makes each entry durable on its own, so its claim may end inside
+  // an operation (model.h DurableLength); else a claim names whole ones.
+  bool per_entry_claims = false;
 };
 
 // The built-in engines' traits; any other name gets etcd's.

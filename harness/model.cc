@@ -239,6 +239,7 @@ std::optional<size_t> RaftLogModel::DurableLength(const DurabilityClaim& claim, 
     }
   }
   if (first) return op_end_[*first];
+  if (!traits_.per_entry_claims) return std::nullopt;
   // Part of an operation: the claim holds the state of the operation before
   // (its entries come first) and an entry index inside this one.
   for (size_t j = std::min(current_op, claims_.size() - 1) + 1; j-- > 0;) {

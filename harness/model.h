@@ -94,8 +94,9 @@ class RaftLogModel {
   // The stream length a claim promises: the end of the last operation, up to
   // and including `current_op`, after which the claim holds; nullopt when no
   // operation ever reached it (a WAL claiming what it never had). A WAL that
-  // makes each entry durable on its own (TDengine syncs per write) may claim
-  // part of an operation: then the length ends at that entry's record.
+  // makes each entry durable on its own (traits.per_entry_claims: TDengine
+  // syncs per write) may claim part of an operation: then the length ends at
+  // that entry's record.
   std::optional<size_t> DurableLength(const DurabilityClaim& claim, size_t current_op) const;
   // The operation that ends at or contains stream position `length` (for messages).
   size_t OpAt(size_t length) const;

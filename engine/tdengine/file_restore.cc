@@ -81,11 +81,13 @@ class FaithfulReader {
       }
       WalHead head = DecodeHead(head_buf_);
       if ((head.sver == 0 && !HeadChecksumValid(head)) || head.sver < 0 || head.sver > kMaxSver) {
-        if (!Scan("a bad head")) return Status::Ok();
+        WALCRASH_ASSIGN_OR_RETURN(bool found, Scan("a bad head"));
+        if (!found) return NothingFound("a bad head");
         head = DecodeHead(head_buf_);
       }
       if (head.len < 0 || static_cast<size_t>(head.len) > kMaxBodyBytes) {
-        if (!Scan("a length out of range")) return Status::Ok();
+        WALCRASH_ASSIGN_OR_RETURN(bool found, Scan("a length out of range"));
+        if (!found) return NothingFound("a length out of range");
         head = DecodeHead(head_buf_);
       }
       if (head.len < 0) {
@@ -102,7 +104,8 @@ class FaithfulReader {
         continue;
       }
       if (head.sver >= 1 && !WholeChecksumValid(head, Prefix(body_, head.len))) {
-        if (!Scan("a bad checksum")) return Status::Ok();
+        WALCRASH_ASSIGN_OR_RETURN(bool found, Scan("a bad checksum"));
+        if (!found) return NothingFound("a bad checksum");
         head = DecodeHead(head_buf_);
       }
       if (head.len < 0 || static_cast<size_t>(head.len) > kMaxBodyBytes) {
@@ -152,25 +155,37 @@ class FaithfulReader {
   }
 
   // walSkipCorruptedRecord; on nothing found, truncates as the caller does.
-  bool Scan(std::string_view why) {
+  // true: resumed at a record; false: nothing found, the file truncated at
+  // the record offset; an error: a candidate TDengine would overrun its
+  // buffer with (nothing truncated).
+  Result<bool> Scan(std::string_view why) {
     uint64_t pos = offset_;
     for (;;) {  // every pass moves pos forward; reads at the end return 0
       ++pos;
       cursor_.Seek(pos);
       Result<size_t> n = cursor_.Read(head_buf_);
-      if (!n.ok() || *n == 0) break;
+      if (!n.ok() || *n == 0) break;  // tfRead <= 0: corrupted
       WalHead head = DecodeHead(head_buf_);
       if (head.signature != kSignature) continue;
       if (head.sver == 0 && HeadChecksumValid(head)) return Found(pos, why);
       if (head.sver >= 1) {
         if (head.len < 0) continue;  // see the header: not a record here
         Result<size_t> got = ReadBody(head.len);
+        if (!got.ok() && got.status().code() == Code::kCorruption) return got.status();
         if (!got.ok() || *got < static_cast<size_t>(head.len)) break;
         if (WholeChecksumValid(head, Prefix(body_, head.len))) return Found(pos, why);
       }
     }
     Truncate(fmt::format("{} with no record found past it", why));
     return false;
+  }
+
+  // walSkipCorruptedRecord failed: walRestoreWalFile returns
+  // TSDB_CODE_WAL_FILE_CORRUPTED, and walRestore does not count the file
+  // (with keep and no file counted, it renews wal0 from offset 0).
+  Status NothingFound(std::string_view why) const {
+    return Status(Code::kCorruption, file_.path(),
+                  fmt::format("tdengine: {} at {} and no record found past it (truncated there)", why, offset_));
   }
 
   bool Found(uint64_t pos, std::string_view why) {
@@ -201,6 +216,8 @@ std::optional<WalHead> ValidRecordAt(std::span<const std::byte> bytes, uint64_t 
   return head;
 }
 
+constexpr uint64_t kResyncBudgetBytes = uint64_t{1} << 30;
+
 Status RestoreStrict(vfs::File& file, uint64_t size, int64_t file_id, bool newest_file,
                      const std::function<void(const RestoredRecord&)>& apply, FileRestore& progress) {
   std::vector<std::byte> data(size);
@@ -217,8 +234,20 @@ Status RestoreStrict(vfs::File& file, uint64_t size, int64_t file_id, bool newes
       pos += kHeadBytes + static_cast<uint64_t>(head->len);
       continue;
     }
+    // The next record that checks. Garbage dense with signatures could make
+    // this search checksum the file over and over: past a budget, give up.
     std::optional<uint64_t> next;
+    uint64_t checksummed = 0;
     for (uint64_t q = pos + 1; q + kHeadBytes <= bytes.size(); ++q) {
+      const WalHead candidate = DecodeHead(bytes.subspan(q).first<kHeadBytes>());
+      if (candidate.signature != kSignature) continue;
+      checksummed += kHeadBytes + static_cast<uint64_t>(std::max(candidate.len, 0));
+      if (checksummed > kResyncBudgetBytes) {
+        return Status(Code::kCorruption, file.path(),
+                      fmt::format("tdengine: the record at offset {} does not check, and the search for a valid "
+                                  "record after it gave up at offset {} (more than {} bytes of candidates)",
+                                  pos, q, kResyncBudgetBytes));
+      }
       if (ValidRecordAt(bytes, q)) {
         next = q;
         break;

@@ -6,10 +6,12 @@
 //     at the current record offset, fsync, done.
 //   - a head that is bad (sver 0 with a bad head checksum, or sver outside
 //     0..2), then a length outside [0, kMaxBodyBytes]: scan for a record
-//     (below); none: truncate at the record offset, fsync, done.
+//     (below); none: truncate at the record offset, fsync, and the file
+//     counts as failed (TSDB_CODE_WAL_FILE_CORRUPTED: Corruption here).
 //   - read `len` bytes of body. Short: skip the head (offset += 24) and go on
 //     reading heads where the file cursor is: the body is not truncated.
-//   - sver >= 1 and the whole checksum fails: scan; none: truncate, done.
+//   - sver >= 1 and the whole checksum fails: scan; none: truncate, and the
+//     file counts as failed.
 //   - replay the record; the WAL's version becomes its version.
 // The scan moves one byte at a time from the record offset + 1, reads a head
 // there (a short read overwrites only part of the head buffer) and accepts a
@@ -54,8 +56,9 @@ struct FileRestore {
 };
 
 // Replays `path` (file `file_id`) to `apply`. The faithful reader returns an
-// error only for a failed open or read (TDengine then skips the file, keeping
-// what it already replayed: `progress` holds that).
+// error for a failed open or read and for a scan that found nothing
+// (TDengine then counts the file as failed, keeping what it already
+// replayed: `progress` holds that).
 Status RestoreFile(vfs::Vfs& vfs, const std::string& path, int64_t file_id, bool strict, bool newest_file,
                    const std::function<void(const RestoredRecord&)>& apply, FileRestore& progress);
 

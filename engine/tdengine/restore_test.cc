@@ -479,5 +479,30 @@ TEST(RestoreTest, ALengthFieldNeverSizesMemoryBeyondTheFile) {
   }
 }
 
+TEST(RestoreTest, FaithfulStopsWithoutTruncatingWhereTDengineWouldOverrunItsBuffer) {
+  // A bad head, then a candidate (signature, sver 2) whose length is one
+  // byte past TDengine's buffer, with the bytes there: TDengine's scan would
+  // read them into its 3 MiB + 40 buffer. The file is left as it is.
+  vfs::SimVfs vfs;
+  WalHead h;
+  h.len = static_cast<int32_t>(kMaxBodyBytes + 1);
+  HeadBytes candidate = EncodeHead(h);
+  std::string file(5, 'x');
+  file.append(reinterpret_cast<const char*>(candidate.data()), candidate.size());
+  file.append(kMaxBodyBytes + 1, 'b');
+  ASSERT_TRUE(vfs.Mkdir(kDir).ok());
+  PutFile(vfs, WalPath(1), file);
+  FsyncService service(FsyncService::Mode::kManual);
+  auto w = MustOpen(vfs, Options(service));
+  ASSERT_NE(w, nullptr);
+  RestoreReport report;
+  EXPECT_TRUE(MustRestore(*w, &report).empty());
+  EXPECT_EQ(report.files, 0u);
+  ASSERT_FALSE(report.notes.empty());
+  EXPECT_NE(report.notes.back().find("overrun"), std::string::npos) << report.notes.back();
+  EXPECT_EQ(FileSize(vfs, WalPath(1)), file.size());
+  ASSERT_OK(w->Close());
+}
+
 }  // namespace
 }  // namespace walcrash::tdengine

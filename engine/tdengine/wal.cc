@@ -240,14 +240,19 @@ Result<WriteOutcome> Wal::Write(int8_t msg_type, uint64_t version, std::string_v
     return WriteOutcome::kWritten;
   }
   if (options_.strict) {
-    // Cut the partial record off, or no later record can be trusted.
+    // Cut the partial record off, durably (a crash must not bring it back
+    // under later records), or no later record can be trusted.
     Status cut = file_->Truncate(write_offset_);
+    cut.Update(file_->Sync());
     if (!cut.ok()) poisoned_ = s;
   } else if (!append_) {
-    // write(2) moved the fd's offset past what it wrote; the next record
-    // goes behind the partial one.
+    // write(2) moved the fd's offset past what it wrote, so the next record
+    // goes behind the partial one. The Vfs does not say how much was
+    // written: when the write extended the file, its end tells; inside
+    // older bytes (keep's wal0 rewritten from 0) it cannot, and the offset
+    // stays.
     Result<uint64_t> size = file_->Size();
-    if (size.ok()) write_offset_ = std::max(write_offset_, *size);
+    if (size.ok() && *size > write_offset_ && *size < write_offset_ + record.size()) write_offset_ = *size;
   }
   return s;
 }

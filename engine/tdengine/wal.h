@@ -30,7 +30,10 @@
 //   - An fsync error is logged and dropped (walFsync returns void, the
 //     service logs); the watermark advances as if it had worked. Here the
 //     dropped errors are counted (dropped_errors()).
-//   - Restore: a file that fails to open or read is skipped; a record found
+//   - Restore: a file that fails to open or read is skipped, and so is one
+//     whose scan found nothing past a damaged record (after truncating it):
+//     with keep, no file counted means walRenew, which writes wal0 over from
+//     offset 0, records and all; a record found
 //     by scanning after a bad head or length has its body read twice (the
 //     scan read it), so it is dropped and the record after it resumes the
 //     log (a hole); a short body is skipped, not truncated, so keep mode

@@ -684,5 +684,29 @@ TEST_F(WalRenewTest, StrictRefusesToRenewPastTheLastFileIdAndFaithfulWrapsLikeTD
   EXPECT_EQ(faithful->file_id(), INT64_MIN);  // walGetNewFile's max + 1, wrapped
 }
 
+TEST_F(WalKeepTest, FaithfulRewritesWal0FromItsStartAfterATornTailAndStrictAppends) {
+  // A torn head at the tail: the scan finds nothing, walRestoreWalFile
+  // returns "corrupted", walRestore counts no file and, with keep, walRenew
+  // opens wal0 without O_APPEND: the next record overwrites the first.
+  for (bool strict : {false, true}) {
+    SCOPED_TRACE(strict ? "strict" : "faithful");
+    SimWal sim;
+    WalOptions o = Options(sim.service, strict);
+    o.keep = true;
+    ASSERT_TRUE(sim.vfs.Mkdir(kDir).ok());
+    PutFile(sim.vfs, WalPath(0), Rec(1, "one") + Rec(2, "two") + std::string(kHeadBytes, '\0'));
+    auto w = sim.OpenWal(o);
+    ASSERT_NE(w, nullptr);
+    RestoreReport report;
+    EXPECT_EQ(Versions(MustRestore(*w, &report)), (std::vector<uint64_t>{1, 2}));
+    EXPECT_EQ(report.files, strict ? 1u : 0u);
+    ASSERT_EQ(*w->Write(1, 3, "333"), WriteOutcome::kWritten);
+    ASSERT_OK(w->Close());
+    // Records 1 and 3 are the same size: faithful's record 3 lies exactly over record 1.
+    const std::string expected = strict ? Rec(1, "one") + Rec(2, "two") + Rec(3, "333") : Rec(3, "333") + Rec(2, "two");
+    EXPECT_EQ(Hex(ReadFile(sim.vfs, WalPath(0))), Hex(expected));
+  }
+}
+
 }  // namespace
 }  // namespace walcrash::tdengine
