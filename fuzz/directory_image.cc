@@ -18,12 +18,9 @@ namespace {
 
 using etcd::Record;
 using etcd::RecordType;
-
-constexpr std::string_view kNameAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-";
-static_assert(kNameAlphabet.size() == 64);
+using namespace image_codec;  // NOLINT: the shared pieces of the image formats
 
 constexpr size_t kMaxRecords = 255;
-constexpr size_t kGuardBytes = 16;
 constexpr size_t kMaxU16 = 0xffff;
 
 enum NameKind : uint8_t { kNextSegment = 0, kSegment = 1, kNearValid = 2, kTemp = 3, kBroken = 4, kOther = 5,
@@ -43,8 +40,6 @@ struct DecodeState {
   uint64_t last_index = 0, last_term = 0;  // the last entry a records-kind entry made
 };
 
-bool InAlphabet(char c) { return kNameAlphabet.find(c) != std::string_view::npos || c == '_'; }
-
 std::string NearValidName(uint8_t form, uint64_t seq, uint64_t index) {
   switch (form % 8) {
     case 0: return fmt::format("{:016X}-{:016X}.wal", seq, index);
@@ -56,18 +51,6 @@ std::string NearValidName(uint8_t form, uint64_t seq, uint64_t index) {
     case 6: return fmt::format("{:016x}-{:016x}.wal.wal", seq, index);
     default: return fmt::format("{:016x}{:016x}.wal", seq, index);
   }
-}
-
-std::string OtherName(ByteReader& in) {
-  const size_t length = 1 + in.Byte() % kMaxOtherNameBytes;
-  std::string name;
-  for (uint8_t b : in.Bytes(length)) {
-    const char c = static_cast<char>(b);
-    name.push_back(InAlphabet(c) ? c : kNameAlphabet[b % kNameAlphabet.size()]);
-  }
-  if (name.empty()) name = "x";
-  if (name.find_first_not_of('.') == std::string::npos) name[0] = 'x';  // never "." or ".."
-  return name;
 }
 
 std::string DecodeName(ByteReader& in, uint8_t kind, DecodeState& st) {
@@ -91,8 +74,8 @@ std::string DecodeName(ByteReader& in, uint8_t kind, DecodeState& st) {
       const uint64_t index = in.U64();
       return etcd::WalName(seq, index) + ".broken";
     }
-    case kOther: return OtherName(in);
-    case kOtherWal: return OtherName(in) + ".wal";
+    case kOther: return DecodeOtherName(in, kMaxOtherNameBytes);
+    case kOtherWal: return DecodeOtherName(in, kMaxOtherNameBytes) + ".wal";
     default: {  // kNextSegment, 7
       const uint64_t seq = st.have_seq ? st.last_seq + 1 : 0;
       st.have_seq = true;
@@ -113,16 +96,6 @@ std::optional<std::string> OptionalData(ByteReader& in) {
   return std::string(b.begin(), b.end());
 }
 
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU16(std::string& out, size_t v) {
-  out.push_back(static_cast<char>(v & 0xff));
-  out.push_back(static_cast<char>((v >> 8) & 0xff));
-}
 void PutData(std::string& out, std::string_view data) {
   PutU16(out, data.size());
   out.append(data);
@@ -219,9 +192,7 @@ std::string DecodeRecords(ByteReader& in, DecodeState& st) {
     Frame(out, r, (t & kUnpadded) != 0);
   }
   st.chain = crc;
-  if (out.size() > st.budget_left) out.resize(st.budget_left);
-  const std::span<const uint8_t> tail = in.Bytes(std::min<size_t>(in.U16(), st.budget_left - out.size()));
-  out.append(tail.begin(), tail.end());
+  AppendTail(in, out, st.budget_left);
   out += ZeroFill(in, st.budget_left - out.size());
   return out;
 }
@@ -241,34 +212,16 @@ ImageEntry DecodeEntry(ByteReader& in, DecodeState& st, const std::vector<ImageE
     }
     case kRecords: e.contents = DecodeRecords(in, st); break;
     case kDirectory: e.directory = true; break;
-    default: {  // kCopy
-      const uint8_t i = in.Byte();
-      if (!before.empty()) {
-        const std::string& from = before[i % before.size()].contents;
-        e.contents = from.substr(0, std::min<size_t>(from.size(), st.budget_left));
-      }
-      break;
-    }
+    default: e.contents = DecodeCopy(in, before, st.budget_left); break;  // kCopy
   }
   return e;
-}
-
-bool NameTaken(const std::vector<ImageEntry>& entries, std::string_view name) {
-  return std::any_of(entries.begin(), entries.end(), [&](const ImageEntry& e) { return e.name == name; });
-}
-
-// Adds a decoded entry unless its name is taken; charges the budget.
-void Accept(std::vector<ImageEntry>& entries, DecodeState& st, ImageEntry e) {
-  if (NameTaken(entries, e.name)) return;
-  st.budget_left -= std::min<uint64_t>(st.budget_left, e.contents.size());
-  entries.push_back(std::move(e));
 }
 
 // --- encoding ---------------------------------------------------------------------
 
 // Candidate name encodings (name kind, then its bytes), best first.
-std::vector<std::pair<uint8_t, std::string>> NameCandidates(std::string_view name, const DecodeState& st) {
-  std::vector<std::pair<uint8_t, std::string>> out;
+Candidates NameCandidates(std::string_view name, const DecodeState& st) {
+  Candidates out;
   auto segment = etcd::ParseWalName(name);
   if (segment.ok() && etcd::WalName(segment->seq, segment->index) == name) {
     const uint64_t next = st.have_seq ? st.last_seq + 1 : 0;
@@ -298,14 +251,10 @@ std::vector<std::pair<uint8_t, std::string>> NameCandidates(std::string_view nam
       out.emplace_back(kBroken, b);
     }
   }
-  auto other = [](std::string_view n) {
-    const std::string_view kept = n.empty() ? std::string_view("x") : n.substr(0, kMaxOtherNameBytes);
-    std::string b(1, static_cast<char>(kept.size() - 1));
-    b.append(kept);
-    return b;
-  };
-  if (name.ends_with(".wal") && name.size() > 4) out.emplace_back(kOtherWal, other(name.substr(0, name.size() - 4)));
-  out.emplace_back(kOther, other(name));  // exact when it fits; the lossy fallback otherwise
+  if (name.ends_with(".wal") && name.size() > 4) {
+    out.emplace_back(kOtherWal, EncodeOtherName(name.substr(0, name.size() - 4), kMaxOtherNameBytes));
+  }
+  out.emplace_back(kOther, EncodeOtherName(name, kMaxOtherNameBytes));  // exact when it fits; the lossy fallback otherwise
   return out;
 }
 
@@ -465,24 +414,10 @@ std::string RawCandidate(std::string_view contents, uint64_t budget) {
 }
 
 // Candidate content encodings (content kind, then its bytes), best first.
-std::vector<std::pair<uint8_t, std::string>> ContentCandidates(const ImageEntry& entry, const DecodeState& st,
-                                                               const std::vector<ImageEntry>& before) {
-  std::vector<std::pair<uint8_t, std::string>> out;
-  if (entry.directory) {
-    out.emplace_back(kDirectory, "");
-    return out;
-  }
-  if (!entry.contents.empty()) {
-    for (size_t i = 0; i < before.size() && i < 256; ++i) {
-      if (!before[i].directory && before[i].contents == entry.contents) {
-        out.emplace_back(kCopy, std::string(1, static_cast<char>(i)));
-        break;
-      }
-    }
-    if (auto records = RecordsCandidate(entry.contents, st)) out.emplace_back(kRecords, std::move(*records));
-  }
-  out.emplace_back(kRaw, RawCandidate(entry.contents, st.budget_left));
-  return out;
+Candidates ContentCandidates(const ImageEntry& entry, const DecodeState& st, const std::vector<ImageEntry>& before) {
+  return ContentCandidatesFor(
+      entry, before, kDirectory, kCopy, kRecords, kRaw, [&] { return RecordsCandidate(entry.contents, st); },
+      [&] { return RawCandidate(entry.contents, st.budget_left); });
 }
 
 }  // namespace
@@ -502,11 +437,7 @@ std::string FramedRecord(const etcd::Record& r, bool unpadded) {
   return out;
 }
 
-uint64_t DirectoryImage::total_bytes() const {
-  uint64_t total = 0;
-  for (const ImageEntry& e : entries) total += e.contents.size();
-  return total;
-}
+uint64_t DirectoryImage::total_bytes() const { return TotalBytes(entries); }
 
 DirectoryImage DecodeDirectoryImage(std::span<const uint8_t> bytes) {
   ByteReader in(bytes);
@@ -516,53 +447,14 @@ DirectoryImage DecodeDirectoryImage(std::span<const uint8_t> bytes) {
   image.snapshot_index = in.U64();
   image.snapshot_term = in.U64();
   DecodeState st;
-  for (size_t i = 0; i < count; ++i) Accept(image.entries, st, DecodeEntry(in, st, image.entries));
+  for (size_t i = 0; i < count; ++i) Accept(image.entries, st.budget_left, DecodeEntry(in, st, image.entries));
   return image;
 }
 
 std::string EncodeDirectoryImage(const DirectoryImage& image) {
-  std::string body;
-  DecodeState st;
-  std::vector<ImageEntry> done;
-  const size_t count = std::min(image.entries.size(), kMaxImageEntries);
   size_t emitted = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const ImageEntry& want = image.entries[i];
-    // The first candidate that decodes to `want` exactly; out of the format,
-    // the first one whose bytes decode without spilling into the next entry
-    // (lossy: its decoding is what the image holds).
-    std::optional<std::string> chosen;
-    DecodeState chosen_state;
-    ImageEntry chosen_entry;
-    bool exact = false;
-    for (const auto& [name_kind, name_bytes] : NameCandidates(want.name, st)) {
-      for (const auto& [content_kind, content_bytes] : ContentCandidates(want, st, done)) {
-        std::string piece(1, static_cast<char>(name_kind | (content_kind << 3)));
-        piece += name_bytes;
-        piece += content_bytes;
-        // A guard after the piece shows a decoding that reads past it (it
-        // would take the next entry's bytes) or stops short of its end.
-        const std::string guarded = piece + std::string(kGuardBytes, '\xa5');
-        DecodeState trial = st;
-        ByteReader in({reinterpret_cast<const uint8_t*>(guarded.data()), guarded.size()});
-        ImageEntry got = DecodeEntry(in, trial, done);
-        if (in.remaining() != kGuardBytes) continue;
-        exact = got == want;
-        if (exact || !chosen) {
-          chosen = std::move(piece);
-          chosen_state = trial;
-          chosen_entry = std::move(got);
-        }
-        if (exact) break;
-      }
-      if (exact) break;
-    }
-    if (!chosen) continue;  // cannot happen: the raw kind under the last name is always whole
-    body += *chosen;
-    st = chosen_state;
-    ++emitted;
-    Accept(done, st, std::move(chosen_entry));
-  }
+  const std::string body = EncodeEntries<DecodeState>(image.entries, kMaxImageEntries, DecodeEntry, NameCandidates,
+                                                      ContentCandidates, &emitted);
   std::string out;
   out.push_back(static_cast<char>(emitted));
   const auto size_code = std::find(kAppendSegmentBytes.begin(), kAppendSegmentBytes.end(), image.append_segment_bytes);
@@ -610,5 +502,71 @@ Result<DirectoryImage> ReadDirectoryImage(vfs::Vfs& vfs, std::string_view dir) {
   }
   return image;
 }
+
+namespace image_codec {
+
+namespace {
+constexpr std::string_view kNameAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-";
+static_assert(kNameAlphabet.size() == 64);
+}  // namespace
+
+void PutU16(std::string& out, size_t v) {
+  out.push_back(static_cast<char>(v & 0xff));
+  out.push_back(static_cast<char>((v >> 8) & 0xff));
+}
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t TotalBytes(const std::vector<ImageEntry>& entries) {
+  uint64_t total = 0;
+  for (const ImageEntry& e : entries) total += e.contents.size();
+  return total;
+}
+
+bool InNameAlphabet(char c) { return kNameAlphabet.find(c) != std::string_view::npos || c == '_'; }
+
+std::string DecodeOtherName(ByteReader& in, size_t max_bytes) {
+  const size_t length = 1 + in.Byte() % max_bytes;
+  std::string name;
+  for (uint8_t b : in.Bytes(length)) {
+    const char c = static_cast<char>(b);
+    name.push_back(InNameAlphabet(c) ? c : kNameAlphabet[b % kNameAlphabet.size()]);
+  }
+  if (name.empty()) name = "x";
+  if (name.find_first_not_of('.') == std::string::npos) name[0] = 'x';  // never "." or ".."
+  return name;
+}
+
+std::string EncodeOtherName(std::string_view name, size_t max_bytes) {
+  const std::string_view kept = name.empty() ? std::string_view("x") : name.substr(0, max_bytes);
+  std::string b(1, static_cast<char>(kept.size() - 1));
+  b.append(kept);
+  return b;
+}
+
+std::string DecodeCopy(ByteReader& in, const std::vector<ImageEntry>& before, uint64_t budget) {
+  const uint8_t i = in.Byte();
+  if (before.empty()) return "";
+  const std::string& from = before[i % before.size()].contents;
+  return from.substr(0, static_cast<size_t>(std::min<uint64_t>(from.size(), budget)));
+}
+
+void AppendTail(ByteReader& in, std::string& out, uint64_t budget) {
+  if (out.size() > budget) out.resize(static_cast<size_t>(budget));
+  const std::span<const uint8_t> tail = in.Bytes(std::min<size_t>(in.U16(), static_cast<size_t>(budget) - out.size()));
+  out.append(tail.begin(), tail.end());
+}
+
+void Accept(std::vector<ImageEntry>& entries, uint64_t& budget_left, ImageEntry e) {
+  if (std::any_of(entries.begin(), entries.end(), [&](const ImageEntry& x) { return x.name == e.name; })) return;
+  budget_left -= std::min<uint64_t>(budget_left, e.contents.size());
+  entries.push_back(std::move(e));
+}
+
+}  // namespace image_codec
 
 }  // namespace walcrash::fuzz

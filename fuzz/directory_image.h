@@ -81,14 +81,18 @@
 // the Vfs they are given.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/byte_reader.h"
 #include "common/status.h"
 #include "engine/etcd/walpb.h"
 #include "vfs/vfs.h"
@@ -132,5 +136,120 @@ Status WriteDirectoryImage(vfs::Vfs& vfs, std::string_view dir, const DirectoryI
 // The entries of `dir` in listing order (subdirectories as empty
 // directories, whatever they hold); snapshot and segment size are defaults.
 Result<DirectoryImage> ReadDirectoryImage(vfs::Vfs& vfs, std::string_view dir);
+
+// The pieces both image formats (this one and tdengine_directory_image.h)
+// share: other names, copies, the entry budget, and the encoder's search for
+// an entry's bytes.
+namespace image_codec {
+
+void PutU16(std::string& out, size_t v);
+void PutU32(std::string& out, uint32_t v);
+void PutU64(std::string& out, uint64_t v);
+
+uint64_t TotalBytes(const std::vector<ImageEntry>& entries);
+
+// A character an other name keeps as it is (A-Z, a-z, 0-9, '.', '-', '_').
+bool InNameAlphabet(char c);
+// An other name: byte L, then 1 + L % max_bytes name bytes, each outside the
+// alphabet mapped into it; never "." or "..".
+std::string DecodeOtherName(ByteReader& in, size_t max_bytes);
+// The bytes DecodeOtherName reads back as `name` when it fits (else a lossy
+// cut).
+std::string EncodeOtherName(std::string_view name, size_t max_bytes);
+
+// The copy content kind: byte i, the contents of before[i % size] cut at
+// `budget` (empty when there is none).
+std::string DecodeCopy(ByteReader& in, const std::vector<ImageEntry>& before, uint64_t budget);
+
+// The end of records-kind contents: `out` cut at `budget`, then u16 T and T
+// tail bytes (as many as the budget leaves).
+void AppendTail(ByteReader& in, std::string& out, uint64_t budget);
+
+// Adds a decoded entry unless its name is taken; charges `budget_left`.
+void Accept(std::vector<ImageEntry>& entries, uint64_t& budget_left, ImageEntry e);
+
+using Candidates = std::vector<std::pair<uint8_t, std::string>>;  // (kind, its bytes), best first
+
+// Candidate content encodings: the directory kind for a directory; else a
+// copy of an earlier entry's equal contents and records(), when the contents
+// are not empty; then raw().
+template <typename RecordsFn, typename RawFn>
+Candidates ContentCandidatesFor(const ImageEntry& entry, const std::vector<ImageEntry>& before,
+                                uint8_t directory_kind, uint8_t copy_kind, uint8_t records_kind, uint8_t raw_kind,
+                                RecordsFn records, RawFn raw) {
+  Candidates out;
+  if (entry.directory) {
+    out.emplace_back(directory_kind, "");
+    return out;
+  }
+  if (!entry.contents.empty()) {
+    for (size_t i = 0; i < before.size() && i < 256; ++i) {
+      if (!before[i].directory && before[i].contents == entry.contents) {
+        out.emplace_back(copy_kind, std::string(1, static_cast<char>(i)));
+        break;
+      }
+    }
+    if (std::optional<std::string> r = records()) out.emplace_back(records_kind, std::move(*r));
+  }
+  out.emplace_back(raw_kind, raw());
+  return out;
+}
+
+// The entries' bytes (without the format's header), the first
+// `max_entries`: for each, the first candidate (name kind | content kind << 3,
+// name bytes, content bytes) that decodes to it exactly; out of the format,
+// the first one whose bytes decode without spilling into the next entry
+// (lossy: its decoding is what the image holds). `*emitted` counts them.
+//   decode(ByteReader&, State&, before) -> ImageEntry
+//   names(name, const State&) -> Candidates
+//   contents(entry, const State&, before) -> Candidates
+// State has a uint64_t budget_left.
+template <typename State, typename DecodeFn, typename NamesFn, typename ContentsFn>
+std::string EncodeEntries(const std::vector<ImageEntry>& entries, size_t max_entries, DecodeFn decode, NamesFn names,
+                          ContentsFn contents, size_t* emitted) {
+  constexpr size_t kGuardBytes = 16;
+  std::string body;
+  State st;
+  std::vector<ImageEntry> done;
+  const size_t count = std::min(entries.size(), max_entries);
+  *emitted = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const ImageEntry& want = entries[i];
+    std::optional<std::string> chosen;
+    State chosen_state;
+    ImageEntry chosen_entry;
+    bool exact = false;
+    for (const auto& [name_kind, name_bytes] : names(want.name, st)) {
+      for (const auto& [content_kind, content_bytes] : contents(want, st, done)) {
+        std::string piece(1, static_cast<char>(name_kind | (content_kind << 3)));
+        piece += name_bytes;
+        piece += content_bytes;
+        // A guard after the piece shows a decoding that reads past it (it
+        // would take the next entry's bytes) or stops short of its end.
+        const std::string guarded = piece + std::string(kGuardBytes, '\xa5');
+        State trial = st;
+        ByteReader in({reinterpret_cast<const uint8_t*>(guarded.data()), guarded.size()});
+        ImageEntry got = decode(in, trial, done);
+        if (in.remaining() != kGuardBytes) continue;
+        exact = got == want;
+        if (exact || !chosen) {
+          chosen = std::move(piece);
+          chosen_state = trial;
+          chosen_entry = std::move(got);
+        }
+        if (exact) break;
+      }
+      if (exact) break;
+    }
+    if (!chosen) continue;  // cannot happen where a raw kind under the last name is always whole
+    body += *chosen;
+    st = chosen_state;
+    ++*emitted;
+    Accept(done, st.budget_left, std::move(chosen_entry));
+  }
+  return body;
+}
+
+}  // namespace image_codec
 
 }  // namespace walcrash::fuzz

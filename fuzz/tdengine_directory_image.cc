@@ -20,12 +20,9 @@ namespace walcrash::fuzz {
 namespace {
 
 namespace td = walcrash::tdengine;
-
-constexpr std::string_view kTdNameAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-";
-static_assert(kTdNameAlphabet.size() == 64);
+using namespace image_codec;  // NOLINT: the shared pieces of the image formats
 
 constexpr size_t kMaxRecords = 255;
-constexpr size_t kGuardBytes = 16;
 constexpr size_t kMaxU16 = 0xffff;
 constexpr size_t kZeroUnit = 512;
 constexpr size_t kMaxZeroUnits = 255;
@@ -48,20 +45,6 @@ struct DecodeState {
   uint64_t last_version = 0;  // of the last record a records-kind entry wrote
 };
 
-bool InAlphabet(char c) { return kTdNameAlphabet.find(c) != std::string_view::npos || c == '_'; }
-
-std::string OtherName(ByteReader& in) {
-  const size_t length = 1 + in.Byte() % kMaxTdOtherNameBytes;
-  std::string name;
-  for (uint8_t b : in.Bytes(length)) {
-    const char c = static_cast<char>(b);
-    name.push_back(InAlphabet(c) ? c : kTdNameAlphabet[b % kTdNameAlphabet.size()]);
-  }
-  if (name.empty()) name = "x";
-  if (name.find_first_not_of('.') == std::string::npos) name[0] = 'x';  // never "." or ".."
-  return name;
-}
-
 int64_t NextId(const DecodeState& st) {
   return st.have_id ? static_cast<int64_t>((static_cast<uint64_t>(st.last_id) + 1) & INT64_MAX) : 1;
 }
@@ -77,8 +60,8 @@ std::string DecodeName(ByteReader& in, uint8_t kind, DecodeState& st) {
       const uint8_t form = in.Byte();
       return TdNearValidName(form, in.Byte());
     }
-    case kOther: return OtherName(in);
-    case kOtherWal: return std::string(td::kFilePrefix) + OtherName(in);
+    case kOther: return DecodeOtherName(in, kMaxTdOtherNameBytes);
+    case kOtherWal: return std::string(td::kFilePrefix) + DecodeOtherName(in, kMaxTdOtherNameBytes);
     default: {  // kNextFile, 5-7
       st.last_id = NextId(st);
       st.have_id = true;
@@ -165,9 +148,7 @@ std::string DecodeRecords(ByteReader& in, DecodeState& st) {
   for (unsigned i = 0; i < count && out.size() < st.budget_left; ++i) {
     out += DecodeRecord(in, st, st.budget_left - out.size());
   }
-  if (out.size() > st.budget_left) out.resize(st.budget_left);
-  const std::span<const uint8_t> tail = in.Bytes(std::min<size_t>(in.U16(), st.budget_left - out.size()));
-  out.append(tail.begin(), tail.end());
+  AppendTail(in, out, st.budget_left);
   out += ZeroFill(in, st.budget_left - out.size());
   return out;
 }
@@ -185,53 +166,22 @@ ImageEntry DecodeEntry(ByteReader& in, DecodeState& st, const std::vector<ImageE
       break;
     }
     case kDirectory: e.directory = true; break;
-    default: {  // kCopy
-      const uint8_t i = in.Byte();
-      if (!before.empty()) {
-        const std::string& from = before[i % before.size()].contents;
-        e.contents = from.substr(0, std::min<size_t>(from.size(), st.budget_left));
-      }
-      break;
-    }
+    default: e.contents = DecodeCopy(in, before, st.budget_left); break;  // kCopy
   }
   return e;
 }
 
-bool NameTaken(const std::vector<ImageEntry>& entries, std::string_view name) {
-  return std::any_of(entries.begin(), entries.end(), [&](const ImageEntry& e) { return e.name == name; });
-}
-
-void Accept(std::vector<ImageEntry>& entries, DecodeState& st, ImageEntry e) {
-  if (NameTaken(entries, e.name)) return;
-  st.budget_left -= std::min<uint64_t>(st.budget_left, e.contents.size());
-  entries.push_back(std::move(e));
-}
-
 // --- encoding ---------------------------------------------------------------------
-
-void PutU16(std::string& out, size_t v) {
-  out.push_back(static_cast<char>(v & 0xff));
-  out.push_back(static_cast<char>((v >> 8) & 0xff));
-}
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
 
 bool OtherNameExact(std::string_view name) {
   return !name.empty() && name.size() <= kMaxTdOtherNameBytes &&
-         std::all_of(name.begin(), name.end(), InAlphabet) && name.find_first_not_of('.') != std::string_view::npos;
-}
-
-std::string OtherNameBytes(std::string_view name) {
-  const std::string_view kept = name.empty() ? std::string_view("x") : name.substr(0, kMaxTdOtherNameBytes);
-  std::string b(1, static_cast<char>(kept.size() - 1));
-  b.append(kept);
-  return b;
+         std::all_of(name.begin(), name.end(), InNameAlphabet) &&
+         name.find_first_not_of('.') != std::string_view::npos;
 }
 
 // Candidate name encodings (name kind, then its bytes), best first.
-std::vector<std::pair<uint8_t, std::string>> NameCandidates(std::string_view name, const DecodeState& st) {
-  std::vector<std::pair<uint8_t, std::string>> out;
+Candidates NameCandidates(std::string_view name, const DecodeState& st) {
+  Candidates out;
   if (std::optional<int64_t> id = td::ParseIdLikeTDengine(name); id && *id >= 0 && td::FileName(*id) == name) {
     if (*id == NextId(st)) out.emplace_back(kNextFile, "");
     std::string b;
@@ -246,9 +196,9 @@ std::vector<std::pair<uint8_t, std::string>> NameCandidates(std::string_view nam
     }
   }
   if (name.starts_with(td::kFilePrefix) && OtherNameExact(name.substr(td::kFilePrefix.size()))) {
-    out.emplace_back(kOtherWal, OtherNameBytes(name.substr(td::kFilePrefix.size())));
+    out.emplace_back(kOtherWal, EncodeOtherName(name.substr(td::kFilePrefix.size()), kMaxTdOtherNameBytes));
   }
-  out.emplace_back(kOther, OtherNameBytes(name));  // exact when it fits; the lossy fallback otherwise
+  out.emplace_back(kOther, EncodeOtherName(name, kMaxTdOtherNameBytes));  // exact when it fits; the lossy fallback otherwise
   return out;
 }
 
@@ -324,24 +274,10 @@ std::string RawCandidate(std::string_view contents) {
   return out;
 }
 
-std::vector<std::pair<uint8_t, std::string>> ContentCandidates(const ImageEntry& entry, const DecodeState& st,
-                                                               const std::vector<ImageEntry>& before) {
-  std::vector<std::pair<uint8_t, std::string>> out;
-  if (entry.directory) {
-    out.emplace_back(kDirectory, "");
-    return out;
-  }
-  if (!entry.contents.empty()) {
-    for (size_t i = 0; i < before.size() && i < 256; ++i) {
-      if (!before[i].directory && before[i].contents == entry.contents) {
-        out.emplace_back(kCopy, std::string(1, static_cast<char>(i)));
-        break;
-      }
-    }
-    if (auto records = RecordsCandidate(entry.contents, st)) out.emplace_back(kRecords, std::move(*records));
-  }
-  out.emplace_back(kRaw, RawCandidate(entry.contents));
-  return out;
+Candidates ContentCandidates(const ImageEntry& entry, const DecodeState& st, const std::vector<ImageEntry>& before) {
+  return ContentCandidatesFor(
+      entry, before, kDirectory, kCopy, kRecords, kRaw, [&] { return RecordsCandidate(entry.contents, st); },
+      [&] { return RawCandidate(entry.contents); });
 }
 
 }  // namespace
@@ -369,11 +305,7 @@ std::string TdPatternBody(size_t size, uint64_t version) {
   return body;
 }
 
-uint64_t TdDirectoryImage::total_bytes() const {
-  uint64_t total = 0;
-  for (const ImageEntry& e : entries) total += e.contents.size();
-  return total;
-}
+uint64_t TdDirectoryImage::total_bytes() const { return TotalBytes(entries); }
 
 DirectoryImage TdDirectoryImage::AsDirectoryImage() const {
   DirectoryImage image;
@@ -387,50 +319,14 @@ TdDirectoryImage DecodeTdDirectoryImage(std::span<const uint8_t> bytes) {
   const size_t count = in.Byte() % (kMaxTdImageEntries + 1);
   image.keep = (in.Byte() & 1) != 0;
   DecodeState st;
-  for (size_t i = 0; i < count; ++i) Accept(image.entries, st, DecodeEntry(in, st, image.entries));
+  for (size_t i = 0; i < count; ++i) Accept(image.entries, st.budget_left, DecodeEntry(in, st, image.entries));
   return image;
 }
 
 std::string EncodeTdDirectoryImage(const TdDirectoryImage& image) {
-  std::string body;
-  DecodeState st;
-  std::vector<ImageEntry> done;
-  const size_t count = std::min(image.entries.size(), kMaxTdImageEntries);
   size_t emitted = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const ImageEntry& want = image.entries[i];
-    // The first candidate that decodes to `want` exactly; out of the format,
-    // the first one whose bytes decode without spilling into the next entry.
-    std::optional<std::string> chosen;
-    DecodeState chosen_state;
-    ImageEntry chosen_entry;
-    bool exact = false;
-    for (const auto& [name_kind, name_bytes] : NameCandidates(want.name, st)) {
-      for (const auto& [content_kind, content_bytes] : ContentCandidates(want, st, done)) {
-        std::string piece(1, static_cast<char>(name_kind | (content_kind << 3)));
-        piece += name_bytes;
-        piece += content_bytes;
-        const std::string guarded = piece + std::string(kGuardBytes, '\xa5');
-        DecodeState trial = st;
-        ByteReader in({reinterpret_cast<const uint8_t*>(guarded.data()), guarded.size()});
-        ImageEntry got = DecodeEntry(in, trial, done);
-        if (in.remaining() != kGuardBytes) continue;
-        exact = got == want;
-        if (exact || !chosen) {
-          chosen = std::move(piece);
-          chosen_state = trial;
-          chosen_entry = std::move(got);
-        }
-        if (exact) break;
-      }
-      if (exact) break;
-    }
-    if (!chosen) continue;
-    body += *chosen;
-    st = chosen_state;
-    ++emitted;
-    Accept(done, st, std::move(chosen_entry));
-  }
+  const std::string body = EncodeEntries<DecodeState>(image.entries, kMaxTdImageEntries, DecodeEntry, NameCandidates,
+                                                      ContentCandidates, &emitted);
   std::string out;
   out.push_back(static_cast<char>(emitted));
   out.push_back(static_cast<char>(image.keep ? 1 : 0));

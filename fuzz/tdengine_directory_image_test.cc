@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "common/splitmix.h"
 #include "engine/tdengine/wal_head.h"
 #include "engine/tdengine/wal_name.h"
+#include "fuzz/image_test_util.h"
 #include "vfs/sim_vfs.h"
 
 namespace walcrash::fuzz {
@@ -20,29 +20,9 @@ TdDirectoryImage Decode(std::string_view bytes) {
   return DecodeTdDirectoryImage({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
-std::string RandomBytes(uint64_t seed, size_t size) {
-  std::string out(size, '\0');
-  for (char& c : out) c = static_cast<char>(SplitMix64(seed));
-  return out;
-}
+using testing::RandomBytes;
 
-std::vector<std::string> Garbage() {
-  std::vector<std::string> out;
-  for (uint64_t seed = 1; seed <= 600; ++seed) {
-    uint64_t rng = seed;
-    const size_t size = SplitMix64(rng) % (seed % 10 == 0 ? 70000 : 3000);
-    std::string b = RandomBytes(seed * 7919, size);
-    if (seed % 3 == 1) {
-      for (char& c : b) c = static_cast<char>(static_cast<uint8_t>(c) % 9);
-    }
-    out.push_back(std::move(b));
-  }
-  out.push_back(std::string(1 << 20, '\xff'));
-  out.push_back(std::string(1 << 16, '\0'));
-  out.push_back(std::string(300, '\x08'));
-  out.push_back(std::string(300, '\x01'));
-  return out;
-}
+std::vector<std::string> Garbage() { return testing::GarbageInputs('\x01'); }
 
 TEST(TdDirectoryImage, TheEmptyInputIsAnEmptyDirectory) {
   const TdDirectoryImage image = Decode("");

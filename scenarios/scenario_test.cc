@@ -1,7 +1,9 @@
 // The scenario format: what each directive sets, and that every mistake is
 // rejected with its line number and the reason.
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -23,6 +25,23 @@ std::string WithWorkload(const std::string& directives) { return directives + kW
 std::string ParseError(const std::string& text) {
   auto parsed = Scenario::Parse(text, "t");
   return parsed.ok() ? std::string() : parsed.status().ToString();
+}
+
+// A line a scenario rejects, and what its error says.
+struct BadLine {
+  std::string line;
+  std::string says;
+};
+
+// Expects each case's line, set into a scenario by `text`, to fail parsing
+// with an error that names `at` ("line N") and says what the case says.
+void ExpectEachRejected(const std::vector<BadLine>& cases, const std::string& at,
+                        const std::function<std::string(const std::string&)>& text) {
+  for (const BadLine& c : cases) {
+    std::string e = ParseError(text(c.line));
+    EXPECT_NE(e.find(at), std::string::npos) << c.line << " -> " << e;
+    EXPECT_NE(e.find(c.says), std::string::npos) << c.line << " -> " << e;
+  }
 }
 
 TEST(ScenarioParse, ReadsEveryDirective) {
@@ -170,11 +189,7 @@ TEST(ScenarioParse, ReadsOptionExpectations) {
 }
 
 TEST(ScenarioParse, OptionExpectationsAreChecked) {
-  struct Case {
-    std::string line;
-    std::string says;
-  };
-  const Case cases[] = {
+  const std::vector<BadLine> cases = {
       {"expect option pass", "'expect option' takes KEY=VALUE"},
       {"expect option strict=on", "'expect option' takes KEY=VALUE"},
       {"expect option strict=on keep=on pass", "'expect option' takes KEY=VALUE"},
@@ -189,11 +204,8 @@ TEST(ScenarioParse, OptionExpectationsAreChecked) {
       {"expect option strict=maybe pass", "'maybe' is not on or off"},
       {"expect option colour=blue pass", "no option 'colour'"},
   };
-  for (const Case& c : cases) {
-    std::string e = ParseError(WithTdengine("scenario t\n" + c.line + "\n"));
-    EXPECT_NE(e.find("line 2"), std::string::npos) << c.line << " -> " << e;
-    EXPECT_NE(e.find(c.says), std::string::npos) << c.line << " -> " << e;
-  }
+  ExpectEachRejected(cases, "line 2",
+                     [](const std::string& line) { return WithTdengine("scenario t\n" + line + "\n"); });
   // One expectation per run: the same options twice, in any order.
   std::string e = ParseError(WithTdengine("scenario t\nexpect option keep=on,strict=on pass\n"
                                           "expect option strict=on,keep=on durability\n"));
@@ -229,11 +241,7 @@ TEST(ScenarioParse, ATitleIsRequiredOnce) {
 }
 
 TEST(ScenarioParse, BadDirectiveOptionsAreRejectedWithTheirLine) {
-  struct Case {
-    std::string line;
-    std::string says;
-  };
-  const Case cases[] = {
+  const std::vector<BadLine> cases = {
       {"crash op=0", "not an operation number"},
       {"crash op=x", "not an operation number"},
       {"crash op=9", "the workload has 3 operations"},
@@ -253,11 +261,9 @@ TEST(ScenarioParse, BadDirectiveOptionsAreRejectedWithTheirLine) {
       {"limit many", "'limit' takes one number"},
       {"seed", "'seed' takes one number"},
   };
-  for (const Case& c : cases) {
-    std::string e = ParseError(WithWorkload("scenario t\nexpect correct pass\n" + c.line + "\n"));
-    EXPECT_NE(e.find("line 3"), std::string::npos) << c.line << " -> " << e;
-    EXPECT_NE(e.find(c.says), std::string::npos) << c.line << " -> " << e;
-  }
+  ExpectEachRejected(cases, "line 3", [](const std::string& line) {
+    return WithWorkload("scenario t\nexpect correct pass\n" + line + "\n");
+  });
 }
 
 TEST(ScenarioParse, ASecondCrashOrModelsLineIsRejected) {

@@ -13,15 +13,10 @@ namespace {
 using testing::Contents;
 using testing::MustOpen;
 using testing::Names;
+using testing::Plan;
 using testing::StrictImage;
 using testing::SyncDir;
 using testing::WriteDurably;
-
-FaultPlan Plan(std::string_view text) {
-  auto plan = FaultPlan::Parse(text);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : FaultPlan();
-}
 
 TEST(SimVfsFaultTest, TheNthPreallocateOfATmpFileFailsWithENOSPCAndChangesNothing) {
   SimVfs vfs;

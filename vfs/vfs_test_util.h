@@ -1,13 +1,17 @@
 // Test helpers shared by the vfs tests (test-only; not part of walcrash::vfs).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "vfs/fault_plan.h"
 #include "vfs/sim_vfs.h"
 #include "vfs/vfs.h"
 
@@ -89,6 +93,36 @@ inline std::unique_ptr<SimVfs> StrictImage(const SimVfs& vfs) {
   auto image = vfs.CrashImage(CrashImageSpec{});
   EXPECT_TRUE(image.ok()) << image.status().ToString();
   return image.ok() ? std::move(image).value() : nullptr;
+}
+
+// `bytes` in lowercase hex.
+inline std::string Hex(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+// The plan `text` parses to (or fails the test and gives an empty plan).
+inline FaultPlan Plan(std::string_view text) {
+  auto plan = FaultPlan::Parse(text);
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  return plan.ok() ? *plan : FaultPlan();
+}
+
+// Polls `done` until it holds or `limit` passes.
+inline bool Eventually(const std::function<bool()>& done,
+                       std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
 }
 
 }  // namespace walcrash::vfs::testing

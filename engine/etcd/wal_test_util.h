@@ -5,14 +5,11 @@
 // pipeline and the periodic syncer turn the threads on.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -135,16 +132,7 @@ inline std::string LastSegment(vfs::Vfs& vfs, std::string_view dir = kDir) {
   return names.empty() ? std::string() : vfs::JoinPath(dir, names.back());
 }
 
-inline std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
+using vfs::testing::Hex;
 inline std::string Unhex(std::string_view hex) {
   std::string out;
   auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
@@ -292,21 +280,7 @@ inline std::vector<vfs::PendingOperation> PendingSegmentWrites(const vfs::SimVfs
 
 inline std::unique_ptr<vfs::SimVfs> Strict(const vfs::SimVfs& vfs) { return vfs::testing::StrictImage(vfs); }
 
-inline vfs::FaultPlan Plan(std::string_view text) {
-  auto plan = vfs::FaultPlan::Parse(text);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : vfs::FaultPlan();
-}
-
-// Polls `done` until it holds or `limit` passes.
-inline bool Eventually(const std::function<bool()>& done,
-                       std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return done();
-}
+using vfs::testing::Eventually;  // polls for up to 5 s by default
+using vfs::testing::Plan;
 
 }  // namespace walcrash::etcd::testing

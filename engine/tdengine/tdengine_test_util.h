@@ -11,7 +11,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -161,16 +160,7 @@ inline void FlipByte(vfs::Vfs& vfs, std::string_view path, uint64_t offset) {
   WriteAt(vfs, path, offset, std::string(1, static_cast<char>(data[static_cast<size_t>(offset)] ^ 0x5a)));
 }
 
-inline std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
+using vfs::testing::Hex;
 
 inline std::string ByteString(std::initializer_list<int> bytes) {
   std::string out;
@@ -194,23 +184,14 @@ inline size_t OpsSince(const vfs::SimVfs& vfs, uint64_t seq, vfs::OpKind op, std
   return n;
 }
 
-inline vfs::FaultPlan Plan(std::string_view text) {
-  auto plan = vfs::FaultPlan::Parse(text);
-  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-  return plan.ok() ? *plan : vfs::FaultPlan();
-}
+using vfs::testing::Plan;
 
 inline std::unique_ptr<vfs::SimVfs> Crash(const vfs::SimVfs& vfs) { return vfs::testing::StrictImage(vfs); }
 
-// Polls `done` until it holds or `limit` passes.
+// Polls `done` until it holds or `limit` passes (10 s by default here).
 inline bool Eventually(const std::function<bool()>& done,
                        std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return done();
+  return vfs::testing::Eventually(done, limit);
 }
 
 }  // namespace walcrash::tdengine::testing

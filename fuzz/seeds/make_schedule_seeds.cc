@@ -14,25 +14,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "common/splitmix.h"
+#include "fuzz/seeds/seed_writer.h"
 #include "harness/crash_schedule.h"
-
-namespace {
-
-uint64_t HashBytes(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return h;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::string engine = "etcd";
@@ -80,10 +68,8 @@ int main(int argc, char** argv) {
     const size_t choices = 4 + walcrash::SplitMix64(rng) % 60;
     for (size_t c = 0; c < choices; ++c) s.choices.push_back(static_cast<uint8_t>(walcrash::SplitMix64(rng)));
     const std::string bytes = walcrash::harness::EncodeCrashSchedule(s);
-    const std::filesystem::path file = out / fmt::format("seed-{:016x}", HashBytes(bytes));
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) {
+    const std::filesystem::path file = out / walcrash::fuzz::seeds::SeedName(bytes);
+    if (!walcrash::fuzz::seeds::WriteSeedFile(file, bytes)) {
       std::fprintf(stderr, "%s: cannot write\n", file.c_str());
       return 2;
     }

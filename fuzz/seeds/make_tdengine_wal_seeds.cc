@@ -23,8 +23,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +34,7 @@
 #include "engine/tdengine/wal_head.h"
 #include "engine/tdengine/wal_name.h"
 #include "fuzz/tdengine_directory_image.h"
+#include "fuzz/seeds/seed_writer.h"
 #include "vfs/sim_vfs.h"
 
 namespace {
@@ -47,30 +46,15 @@ using walcrash::Status;
 using walcrash::fuzz::ImageEntry;
 using walcrash::fuzz::TdDirectoryImage;
 
+constexpr std::string_view kProgram = "fuzz_make_tdengine_wal_seeds";
 constexpr std::string_view kDir = "/wal";
 
-uint64_t HashBytes(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return h;
-}
+[[noreturn]] void Die(std::string_view what) { walcrash::fuzz::seeds::Die(kProgram, what); }
+void Must(const Status& s, std::string_view what) { walcrash::fuzz::seeds::Must(kProgram, s, what); }
 
-[[noreturn]] void Die(std::string_view what) {
-  std::fprintf(stderr, "fuzz_make_tdengine_wal_seeds: %.*s\n", static_cast<int>(what.size()), what.data());
-  std::exit(2);
-}
-
-void Must(const Status& s, std::string_view what) {
-  if (!s.ok()) Die(fmt::format("{}: {}", what, s.ToString()));
-}
-
-class Corpus {
+class Corpus : public walcrash::fuzz::seeds::SeedCorpus {
  public:
-  explicit Corpus(fs::path dir) : dir_(std::move(dir)) {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) Die(fmt::format("{}: {}", dir_.string(), ec.message()));
-  }
+  explicit Corpus(fs::path dir) : SeedCorpus(std::move(dir), kProgram) {}
 
   // Encodes `image`, which must encode exactly, and writes it.
   void Add(const TdDirectoryImage& image, std::string_view what) {
@@ -78,30 +62,8 @@ class Corpus {
     const TdDirectoryImage back =
         walcrash::fuzz::DecodeTdDirectoryImage({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
     if (!(back == image)) Die(fmt::format("{}: the image does not encode exactly", what));
-    const std::string name = fmt::format("seed-{:016x}", HashBytes(bytes));
-    if (!written_.insert(name).second) return;
-    bytes_ += bytes.size();
-    std::ofstream f(dir_ / name, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) Die(fmt::format("{}: cannot write", (dir_ / name).string()));
+    SeedCorpus::Add(bytes);
   }
-
-  void Finish() {
-    size_t removed = 0;
-    for (const fs::directory_entry& e : fs::directory_iterator(dir_)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("seed-", 0) == 0 && name.size() == 21 && !written_.contains(name)) {
-        fs::remove(e.path());
-        ++removed;
-      }
-    }
-    std::printf("%s: %zu seeds, %zu bytes (%zu stale removed)\n", dir_.c_str(), written_.size(), bytes_, removed);
-  }
-
- private:
-  fs::path dir_;
-  std::set<std::string> written_;
-  size_t bytes_ = 0;
 };
 
 // A directory the engine writes: one file per element of `files` (a Renew

@@ -12,12 +12,11 @@
 // bytes, so a rerun rewrites the same files.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "fuzz/seeds/seed_writer.h"
 #include "fuzz/vfs_program.h"
 
 namespace {
@@ -157,12 +156,6 @@ const std::vector<Seed>& Seeds() {
   return seeds;
 }
 
-uint64_t HashBytes(const std::vector<uint8_t>& bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (uint8_t b : bytes) h = (h ^ b) * 0x100000001b3ull;
-  return h;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,10 +182,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "seed \"%s\": does not decode to itself\n", seed.name);
       return 2;
     }
-    const std::filesystem::path file = out / fmt::format("seed-{:016x}", HashBytes(bytes));
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!f) {
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::filesystem::path file = out / walcrash::fuzz::seeds::SeedName(text);
+    if (!walcrash::fuzz::seeds::WriteSeedFile(file, text)) {
       std::fprintf(stderr, "%s: cannot write\n", file.c_str());
       return 2;
     }

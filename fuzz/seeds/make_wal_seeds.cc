@@ -25,7 +25,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +37,7 @@
 #include "engine/etcd/wal_name.h"
 #include "engine/etcd/walpb.h"
 #include "fuzz/directory_image.h"
+#include "fuzz/seeds/seed_writer.h"
 #include "vfs/sim_vfs.h"
 
 namespace {
@@ -49,61 +49,15 @@ using walcrash::Status;
 using walcrash::fuzz::DirectoryImage;
 using walcrash::fuzz::ImageEntry;
 
+constexpr std::string_view kProgram = "fuzz_make_wal_seeds";
 constexpr std::string_view kDir = "/wal";
 // raftpb.ConfState{Voters: [1, 2, 3]}, as the harness's snapshots carry.
 const std::string kConfState("\x08\x01\x08\x02\x08\x03", 6);
 
-uint64_t HashBytes(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return h;
-}
+[[noreturn]] void Die(std::string_view what) { walcrash::fuzz::seeds::Die(kProgram, what); }
+void Must(const Status& s, std::string_view what) { walcrash::fuzz::seeds::Must(kProgram, s, what); }
 
-[[noreturn]] void Die(std::string_view what) {
-  std::fprintf(stderr, "fuzz_make_wal_seeds: %.*s\n", static_cast<int>(what.size()), what.data());
-  std::exit(2);
-}
-
-void Must(const Status& s, std::string_view what) {
-  if (!s.ok()) Die(fmt::format("{}: {}", what, s.ToString()));
-}
-
-// A corpus being written: files by hash, stale ones removed at the end.
-class Corpus {
- public:
-  explicit Corpus(fs::path dir) : dir_(std::move(dir)) {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) Die(fmt::format("{}: {}", dir_.string(), ec.message()));
-  }
-
-  void Add(std::string_view bytes) {
-    const std::string name = fmt::format("seed-{:016x}", HashBytes(bytes));
-    if (!written_.insert(name).second) return;
-    bytes_ += bytes.size();
-    std::ofstream f(dir_ / name, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) Die(fmt::format("{}: cannot write", (dir_ / name).string()));
-  }
-
-  // Removes the seed files of earlier runs that this run did not write.
-  void Finish() {
-    size_t removed = 0;
-    for (const fs::directory_entry& e : fs::directory_iterator(dir_)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("seed-", 0) == 0 && name.size() == 21 && !written_.contains(name)) {
-        fs::remove(e.path());
-        ++removed;
-      }
-    }
-    std::printf("%s: %zu seeds, %zu bytes (%zu stale removed)\n", dir_.c_str(), written_.size(), bytes_, removed);
-  }
-
- private:
-  fs::path dir_;
-  std::set<std::string> written_;
-  size_t bytes_ = 0;
-};
+using Corpus = walcrash::fuzz::seeds::SeedCorpus;
 
 std::string ReadHostFile(const fs::path& path) {
   std::error_code ec;
@@ -447,8 +401,8 @@ int main(int argc, char** argv) {
                                      : fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
                                            "shared" / "interop" / "etcd-3.4";
   if (!fs::is_directory(interop)) Die(fmt::format("{}: no such directory (pass INTEROP_DIR)", interop.string()));
-  Corpus records(argv[1]);
-  Corpus dirs(argv[2]);
+  Corpus records(argv[1], kProgram);
+  Corpus dirs(argv[2], kProgram);
   AddInterop(interop, records, dirs);
   AddBasic(records, dirs);
   AddMulti(records, dirs);
